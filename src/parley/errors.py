@@ -1,0 +1,53 @@
+"""Every exception Parley raises on purpose.
+
+Catch :class:`ParleyError` to handle all of them. The tree::
+
+    ParleyError
+    ├── ConfigurationError        a setting is missing, malformed or unknown
+    ├── ProjectError              a project cannot be read, or it is invalid
+    │   └── ProjectNotFoundError  the folder or a file the project needs is not there
+    └── UnknownNameError          a name (component, policy, channel, …) is not registered
+
+Each message says what is wrong and how to fix it, naming the valid options where
+there is a closed set of them. User-facing commands print the message, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from parley.core.problem import Problem
+
+
+class ParleyError(Exception):
+    """Base of every error Parley raises on purpose."""
+
+
+class ConfigurationError(ParleyError):
+    """A setting is missing, malformed or unknown."""
+
+
+class ProjectError(ParleyError):
+    """A project cannot be read or is invalid; ``problems`` lists every error found."""
+
+    def __init__(self, problems: Iterable[Problem], summary: str | None = None) -> None:
+        self.problems: Sequence[Problem] = tuple(problems)
+        errors = [p for p in self.problems if p.is_error]
+        head = summary or f"the project has {len(errors)} error(s)"
+        super().__init__("\n".join([head, *(f"  {p}" for p in errors)]))
+
+
+class ProjectNotFoundError(ProjectError):
+    """The project folder or a file it needs does not exist."""
+
+
+class UnknownNameError(ParleyError, LookupError):
+    """A name is not among the registered ones; the message lists the valid names."""
+
+    def __init__(self, kind: str, name: str, valid: Iterable[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.valid = sorted(valid)
+        super().__init__(
+            f"unknown {kind} {name!r}; valid {kind}s are: {', '.join(self.valid) or '(none)'}"
+        )
