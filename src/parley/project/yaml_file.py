@@ -37,6 +37,8 @@ class YamlFile:
     """Plain Python data: dicts, lists, str, int, float, bool and None only."""
     tree: Any = field(repr=False, compare=False)
     """The parsed tree with positions, kept to locate values for messages."""
+    text: str = field(default="", repr=False, compare=False)
+    """The decoded source, for positions the tree does not keep (lines inside a block)."""
 
     def location(self, path: Sequence[PathPart] = (), *, key: bool = False) -> Location:
         """Where the value at ``path`` stands; with ``key``, where its mapping key stands.
@@ -79,7 +81,7 @@ def read_yaml_text(path: Path, text: str) -> YamlFile:
         raise YamlFileError(
             Problem("yaml-syntax", f"invalid YAML: {_one_line(str(error))}", Location(path))
         ) from None
-    return YamlFile(path=path, data=to_plain(tree), tree=tree)
+    return YamlFile(path=path, data=to_plain(tree), tree=tree, text=text)
 
 
 def read_yaml(path: Path) -> YamlFile:
@@ -87,9 +89,7 @@ def read_yaml(path: Path) -> YamlFile:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise YamlFileError(
-            Problem("file-missing", "file not found", Location(path))
-        ) from None
+        raise YamlFileError(Problem("file-missing", "file not found", Location(path))) from None
     except OSError as error:
         raise YamlFileError(
             Problem("file-unreadable", f"cannot read the file: {error.strerror}", Location(path))
