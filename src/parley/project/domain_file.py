@@ -222,7 +222,8 @@ class _Placed:
 
     value: Any
     location: Location
-    extra: dict[tuple[PathPart, ...], Location] = field(default_factory=dict)
+    below: dict[tuple[PathPart, ...], Location] = field(default_factory=dict)
+    """Positions of the keys and items inside it, by their path below it."""
 
 
 @dataclass
@@ -271,7 +272,9 @@ class DomainAssembler:
                 use_entities=True if opts.use_entities is None else opts.use_entities,
                 ignore_entities=opts.ignore_entities or [],
             )
-            self._put(self._intents, name, value, file.location(("intents", index)), "intent")
+            self._put(
+                self._intents, name, _Placed(value, file.location(("intents", index))), "intent"
+            )
         for index, entity in enumerate(schema.entities or []):
             name, options = self._single(entity, file, ("entities", index), "entity")
             if name is None:
@@ -285,37 +288,23 @@ class DomainAssembler:
                     True if e_opts.influence_conversation is None else e_opts.influence_conversation
                 ),
             )
-            self._put(
-                self._entities, name, entity_value, file.location(("entities", index)), "entity"
-            )
+            placed = _Placed(entity_value, file.location(("entities", index)))
+            self._put(self._entities, name, placed, "entity")
         for name, slot in (schema.slots or {}).items():
             if slot.mappings is None:
                 legacy = True
             self._slot_auto_fill[name] = slot.auto_fill is not False
-            placed = self._put(
-                self._slots, name, self._slot(name, slot), file.location(("slots", name)), "slot"
-            )
-            if placed is not None:
-                for m_index in range(len(slot.mappings or [])):
-                    placed.extra[("mappings", m_index)] = file.location(
-                        ("slots", name, "mappings", m_index)
-                    )
+            self._put_named(self._slots, self._slot(name, slot), file, ("slots", name), "slot")
         for name, variations in convert_responses(schema.responses or {}).items():
-            self._put(
-                self._responses, name, variations, file.location(("responses", name)), "response"
-            )
+            self._put_named(self._responses, variations, file, ("responses", name), "response")
         for index, action in enumerate(schema.actions or []):
             name, options = self._single(action, file, ("actions", index), "action")
             if name is None:
                 continue
             send_domain = isinstance(options, ActionOptions) and bool(options.send_domain)
-            self._put(
-                self._actions,
-                name,
-                Action(name=name, send_domain=send_domain),
-                file.location(("actions", index)),
-                "action",
-            )
+            action_value = Action(name=name, send_domain=send_domain)
+            placed = _Placed(action_value, file.location(("actions", index)))
+            self._put(self._actions, name, placed, "action")
         for name, maybe_form in (schema.forms or {}).items():
             form = maybe_form or FormSchema()
             required = form.required_slots
@@ -336,7 +325,7 @@ class DomainAssembler:
             form_value = Form(
                 name=name, required_slots=slot_names, ignored_intents=_names(form.ignored_intents)
             )
-            self._put(self._forms, name, form_value, file.location(("forms", name)), "form")
+            self._put_named(self._forms, form_value, file, ("forms", name), "form")
         self._e2e_actions.extend(a for a in schema.e2e_actions or [] if a not in self._e2e_actions)
         if schema.session_config is not None:
             defaults = SessionConfig()
@@ -362,7 +351,7 @@ class DomainAssembler:
     ) -> None:
         """Responses written in data files (those of retrieval intents, usually)."""
         for name, variations in responses.items():
-            self._put(self._responses, name, variations, locations[name], "response")
+            self._put(self._responses, name, _Placed(variations, locations[name]), "response")
 
     def build(self, sources: SourceMap) -> Domain:
         self._migrate_legacy()
@@ -387,10 +376,12 @@ class DomainAssembler:
             for index, placed in enumerate(table.values()):
                 path: ModelPath = ("domain", key, index)
                 sources.add(path, placed.location)
-                for sub, location in placed.extra.items():
+                for sub, location in placed.below.items():
                     sources.add(path + sub, location)
         for name, placed in self._responses.items():
             sources.add(("domain", "responses", name), placed.location)
+            for sub, location in placed.below.items():
+                sources.add(("domain", "responses", name, *sub), location)
         return domain
 
     def _migrate_legacy(self) -> None:
@@ -488,20 +479,29 @@ class DomainAssembler:
         ((name, options),) = item.items()
         return str(name), options
 
-    def _put(
-        self, table: dict[str, _Placed], name: str, value: Any, location: Location, kind: str
-    ) -> _Placed | None:
+    def _put_named(
+        self,
+        table: dict[str, _Placed],
+        value: Any,
+        file: YamlFile,
+        path: tuple[str, str],
+        kind: str,
+    ) -> None:
+        """:meth:`_put` for a part keyed by its name in the file (a slot, a form, a
+        response): it is located at its name, and everything inside it is located too."""
+        placed = _Placed(value, file.location(path, key=True), dict(file.locations_below(path)))
+        self._put(table, path[1], placed, kind)
+
+    def _put(self, table: dict[str, _Placed], name: str, placed: _Placed, kind: str) -> None:
         if name in table:
             self._warn(
                 "duplicate-definition",
                 f"{kind} {name!r} is defined again; the first definition, at "
                 f"{table[name].location}, is kept",
-                location,
+                placed.location,
             )
-            return None
-        placed = _Placed(value, location)
+            return
         table[name] = placed
-        return placed
 
     def _warn(self, code: str, message: str, location: Location) -> None:
         self.problems.append(Problem(code, message, location, Severity.WARNING))

@@ -132,7 +132,7 @@ def _quoted(names: Iterable[str]) -> str:
     if len(items) > _MAX_LISTED:
         rest = len(items) - _MAX_LISTED
         return ", ".join(items[:_MAX_LISTED]) + f", … ({rest} more)"
-    return ", ".join(items) if items else "(none)"
+    return ", ".join(items) if items else "(the domain declares none)"
 
 
 def _did_you_mean(name: str, options: Iterable[str]) -> str:

@@ -8,7 +8,7 @@ reported with the position of the first bad byte rather than guessed at.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,39 @@ class YamlFile:
                     line, column = node.lc.line, node.lc.col
                 break
         return Location(self.path, line + 1, column + 1)
+
+    def locations_below(
+        self, path: Sequence[PathPart]
+    ) -> Iterator[tuple[tuple[PathPart, ...], Location]]:
+        """Every key and item under ``path``, with the path below ``path`` that reaches it.
+
+        Parts of the project that keep the file's shape (a slot, a form, a response) take
+        these as they are, so a finding deep inside one points at the exact line.
+        """
+        node = self.tree
+        for part in path:
+            if isinstance(node, CommentedMap | CommentedSeq):
+                try:
+                    node = node[part]
+                except (KeyError, IndexError, TypeError):
+                    return
+            else:
+                return
+        yield from self._walk(node, ())
+
+    def _walk(
+        self, node: Any, below: tuple[PathPart, ...]
+    ) -> Iterator[tuple[tuple[PathPart, ...], Location]]:
+        if isinstance(node, CommentedMap):
+            for key, child in node.items():
+                line, column = node.lc.key(key)
+                yield (*below, key), Location(self.path, line + 1, column + 1)
+                yield from self._walk(child, (*below, key))
+        elif isinstance(node, CommentedSeq):
+            for index, child in enumerate(node):
+                line, column = node.lc.item(index)
+                yield (*below, index), Location(self.path, line + 1, column + 1)
+                yield from self._walk(child, (*below, index))
 
 
 def read_yaml_text(path: Path, text: str) -> YamlFile:
