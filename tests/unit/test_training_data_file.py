@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 from pathlib import Path
 
@@ -637,51 +636,3 @@ def test_merge_appends_and_keeps_the_first_response(tmp_path: Path) -> None:
     assert warning.code == "duplicate-definition"
     assert warning.location is not None
     assert warning.location.file.name == "two.yml"
-
-
-# --- the shared assistants ----------------------------------------------------------------
-
-
-@pytest.mark.integration
-def test_every_shared_bot_reads_without_errors_and_with_its_counts(
-    shared_bots: list[Path],
-) -> None:
-    mismatches: dict[str, dict[str, tuple[object, object]]] = {}
-    for bot in shared_bots:
-        expected = json.loads((bot / "COUNTS.json").read_text(encoding="utf-8"))
-        train = _read_all(sorted((bot / "data").rglob("*.yml")))
-        tests = _read_all(sorted(p for p in (bot / "tests").rglob("test_*.yml")))
-        intents = train.nlu.intents
-        got = {
-            "train_nlu_examples": len(train.nlu.examples),
-            "synonyms": len(train.nlu.synonyms),
-            "lookups": len(train.nlu.lookups),
-            "regexes": len(train.nlu.regexes),
-            "stories": len(train.stories),
-            "rules": len(train.rules),
-            "test_stories": len(tests.stories),
-            "test_rules": len(tests.rules),
-            "test_story_user_turns": sum(
-                isinstance(step, UserStep) for story in tests.stories for step in story.steps
-            ),
-            "test_nlu_examples": len(tests.nlu.examples),
-            "entities_annotated": sorted(train.nlu.entity_names),
-            "retrieval_sub_intents": sorted(i for i in intents if "/" in i),
-            "retrieval_sub_intent_count": sum("/" in i for i in intents),
-            "train_nlu_intent_count": len({i.split("/", 1)[0] for i in intents}),
-        }
-        wrong = {
-            key: (value, expected[key]) for key, value in got.items() if value != expected[key]
-        }
-        if wrong:
-            mismatches[bot.name] = wrong
-    assert mismatches == {}
-
-
-def _read_all(paths: list[Path]) -> TrainingDataContent:
-    combined = TrainingDataContent()
-    for path in paths:
-        content = read_training_data(read_yaml(path))
-        assert [str(p) for p in content.problems if p.is_error] == []
-        combined.merge(content)
-    return combined

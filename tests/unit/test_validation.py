@@ -38,7 +38,7 @@ from parley.core.story import (
     UserStep,
 )
 from parley.core.training_data import EntityAnnotation, Example, NLUData
-from parley.project import validation
+from parley.project import story_conflicts
 from parley.project.config import ComponentSpec, ModelConfig
 from parley.project.project import Project, TestData
 from parley.project.source_map import ModelPath, SourceMap
@@ -846,7 +846,7 @@ def test_rules_differing_in_conditions_or_waiting_do_not_conflict() -> None:
 
 
 def test_the_unrolling_is_capped_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(validation, "MAX_CONVERSATIONS", 3)
+    monkeypatch.setattr(story_conflicts, "MAX_CONVERSATIONS", 3)
     project = sound_project()
     project.stories.extend(
         story(f"s{i}", user("affirm"), act("utter_done"), user("affirm"), act("utter_done"))
