@@ -5,6 +5,7 @@ Catch :class:`ParleyError` to handle all of them. The tree::
     ParleyError
     ├── ConfigurationError        a setting is missing, malformed or unknown
     ├── ProjectError              a project cannot be read, or it is invalid
+    │   ├── ProjectExistsError    the folder for a new project is not empty, or is a file
     │   └── ProjectNotFoundError  the folder or a file the project needs is not there
     └── UnknownNameError          a name (component, policy, channel, …) is not registered
 
@@ -15,6 +16,7 @@ there is a closed set of them. User-facing commands print the message, never a t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from parley.core.problem import Problem
 
@@ -35,6 +37,14 @@ class ProjectError(ParleyError):
         errors = [p for p in self.problems if p.is_error]
         head = summary or f"the project has {len(errors)} error(s)"
         super().__init__("\n".join([head, *(f"  {p}" for p in errors)]))
+
+
+class ProjectExistsError(ProjectError):
+    """The folder meant for a new project already holds files, or is a file; ``target`` is it."""
+
+    def __init__(self, target: Path, message: str) -> None:
+        self.target = target
+        super().__init__((), summary=message)
 
 
 class ProjectNotFoundError(ProjectError):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Protocol, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Protocol, TypeVar, Union, get_args, get_origin
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
@@ -56,6 +56,7 @@ __all__ = [
     "AuthSettings",
     "DatabaseSettings",
     "DucklingSettings",
+    "EffectiveSetting",
     "EnvironmentsSettings",
     "LanguageServerSettings",
     "LogFormat",
@@ -68,7 +69,9 @@ __all__ = [
     "RedisSettings",
     "ReferenceRow",
     "ServerSettings",
+    "SettingSource",
     "Settings",
+    "explain_settings",
     "load_settings",
     "reference_rows",
     "render_reference_markdown",
@@ -801,10 +804,84 @@ def load_settings(
     ``config_file`` defaults to ``parley.yml`` in ``cwd`` when that exists; a given one must
     exist. ``environ`` defaults to ``os.environ``. ``overrides`` holds command-line options by
     dotted key (``{"server.port": 8000}``) or nested (``{"server": {"port": 8000}}``); a
-    ``None`` value means the option was not given. Relative paths count from ``cwd``.
+    ``None`` value means the option was not given, and a text value is read as an environment
+    variable's would be (so ``--set key=value`` needs no rules of its own). Relative paths
+    count from ``cwd``.
 
     Raises :class:`ConfigurationError` listing every bad setting with its origin.
     """
+    return _load(config_file, environ, overrides, cwd)[0]
+
+
+SettingSource = Literal["default", "file", "environment", "option"]
+"""Which layer a setting's value came from."""
+
+
+@dataclass(frozen=True)
+class EffectiveSetting:
+    """One setting as it ended up, for showing to people: secrets are never in ``value``."""
+
+    key: str
+    value: Any
+    """The value as JSON would hold it; secrets are ``**********`` and URL passwords ``***``."""
+    source: SettingSource
+    origin: str
+    """Where exactly: ``default``, ``parley.yml:3:9``, ``environment variable PARLEY_X``, …"""
+
+
+def explain_settings(
+    *,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    cwd: Path | None = None,
+) -> list[EffectiveSetting]:
+    """Every setting, in the order of the model, with its value and the layer that set it.
+
+    Takes the arguments of :func:`load_settings` and raises what it raises.
+    """
+    settings, given = _load(config_file, environ, overrides, cwd)
+    dumped = settings.model_dump(mode="json")
+    found: list[EffectiveSetting] = []
+    for spec in _specs().values():
+        value: Any = dumped
+        for part in spec.path:
+            value = value[part]
+        item = given.get(spec.path)
+        if item is None:
+            moved = spec.under_home is not None and ("home",) in given
+            source: SettingSource = "default"
+            origin = "default, under home" if moved else "default"
+        else:
+            source, origin = _source_of(item.origin), item.origin.describe(spec.path)
+        found.append(EffectiveSetting(spec.key, _masked(value), source, origin))
+    return found
+
+
+def _source_of(origin: _Origin) -> SettingSource:
+    if isinstance(origin, _FromFile):
+        return "file"
+    if isinstance(origin, _FromEnv):
+        return "environment"
+    return "option"
+
+
+def _masked(value: Any) -> Any:
+    # Dumping for JSON already turned SecretStr into asterisks; URLs may still hold a password.
+    if isinstance(value, str):
+        return _redact_url(value)
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value
+
+
+def _load(
+    config_file: Path | None,
+    environ: Mapping[str, str] | None,
+    overrides: Mapping[str, Any] | None,
+    cwd: Path | None,
+) -> tuple[Settings, Layer]:
+    """The settings and, for each setting given in a layer, the value and where it came from."""
     workdir = cwd if cwd is not None else Path.cwd()
     env = os.environ if environ is None else environ
     problems: list[_Problem] = []
@@ -832,7 +909,7 @@ def load_settings(
         raise ConfigurationError(
             "\n".join([f"the configuration is invalid ({count}):", *map(str, problems)])
         )
-    return settings
+    return settings, given
 
 
 def _nest(given: Layer) -> dict[str, Any]:
@@ -1035,7 +1112,8 @@ def _option_layer(overrides: Mapping[str, Any], problems: list[_Problem]) -> Lay
             continue
         path = tuple(key.split("."))
         if path in _specs():
-            layer[path] = _Given(value, _FromOption(key))
+            text_read = _from_env_text(_specs()[path], value) if isinstance(value, str) else value
+            layer[path] = _Given(text_read, _FromOption(key))
         else:
             problems.append(
                 _unknown_key(

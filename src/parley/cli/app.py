@@ -4,17 +4,22 @@ Each command group is one module with a ``register(app)`` function; ``COMMAND_GR
 lists them in the order ``parley --help`` shows them. User errors (any
 :class:`~parley.errors.ParleyError`, or the file system refusing) end the command with a
 red one-line message and exit code 1; anything else is a bug and keeps its traceback.
+
+The root callback keeps ``--config`` and the environment in a
+:class:`~parley.cli.config.SettingsLoader` for the commands that need settings.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from parley.cli import init, validate, version
+from parley.cli import config, init, validate, version
 from parley.cli.console import print_error
 from parley.errors import ParleyError
 
@@ -22,6 +27,7 @@ COMMAND_GROUPS: tuple[Callable[[typer.Typer], None], ...] = (
     init.register,
     validate.register,
     version.register,
+    config.register,
 )
 
 
@@ -43,6 +49,16 @@ class _ParleyGroup(TyperGroup):
 
 
 def _root(
+    ctx: typer.Context,
+    config_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="PATH",
+            help="Settings file to read instead of ./parley.yml (see `parley config show`).",
+            show_default=False,
+        ),
+    ] = None,
     show_version: Annotated[
         bool,
         typer.Option(
@@ -57,6 +73,11 @@ def _root(
 
     Start with `parley init my-bot`, then `parley validate my-bot`.
     """
+    # The one place the command line reads the environment. Settings are loaded only by the
+    # commands that need them, so a broken parley.yml does not stop `parley init`.
+    ctx.obj = config.SettingsLoader(
+        config_file=config_file, environ=dict(os.environ), cwd=Path.cwd()
+    )
 
 
 def create_app() -> typer.Typer:

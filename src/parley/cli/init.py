@@ -10,6 +10,7 @@ import typer
 from rich.text import Text
 
 from parley.cli import console
+from parley.errors import ProjectExistsError
 from parley.project.scaffold import create_starter_project
 
 
@@ -35,7 +36,18 @@ def init(
     It is a complete Rasa 3.x project (domain, NLU data, stories, rules, conversation tests,
     config) to change into your own.
     """
-    written = create_starter_project(directory, force=force)
+    try:
+        written = create_starter_project(directory, force=force)
+    except ProjectExistsError as error:
+        if not error.target.is_dir():
+            raise  # a file: --force would not help, so the library's message says it all
+        # The library's message names its force=True; here the fix is a command to run.
+        raise ProjectExistsError(
+            directory,
+            f"{directory} is not empty; choose a new or empty folder, or add the starter files "
+            f"to this one with `parley init --force {shlex.quote(str(directory))}`, which "
+            "replaces files of the same name",
+        ) from None
     out = console.stdout()
     out.print(Text.assemble("Created a starter assistant in ", (str(directory), "bold"), ":"))
     for path in written:

@@ -10,7 +10,7 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
 
-from parley.errors import ParleyError
+from parley.errors import ProjectExistsError
 
 
 def starter_files() -> dict[PurePosixPath, bytes]:
@@ -33,15 +33,18 @@ def create_starter_project(target: Path, *, force: bool = False) -> list[Path]:
     written.
 
     An existing folder must be empty unless ``force`` is set; then the starter's files
-    replace any of the same name and every other file is left alone.
+    replace any of the same name and every other file is left alone. Raises
+    :class:`ProjectExistsError` when ``target`` is a file or a folder that is not empty.
     """
     if target.exists() and not target.is_dir():
-        raise ParleyError(f"{target} is a file; give a folder to create the project in")
+        raise ProjectExistsError(
+            target, f"{target} is a file; give a folder to create the project in"
+        )
     if not force and target.is_dir() and any(target.iterdir()):
-        raise ParleyError(
-            f"{target} is not empty; choose a new or empty folder, or add the starter files "
-            "to this one with `parley init --force` (force=True), which replaces files of the "
-            "same name"
+        raise ProjectExistsError(
+            target,
+            f"{target} is not empty; choose a new or empty folder, or pass force=True to add "
+            "the starter files to it, replacing files of the same name",
         )
     written: list[Path] = []
     for relative, content in starter_files().items():
