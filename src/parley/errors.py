@@ -48,7 +48,14 @@ class ProjectExistsError(ProjectError):
 
 
 class ProjectNotFoundError(ProjectError):
-    """The project folder or a file it needs does not exist."""
+    """The project folder does not exist, or is not a folder; ``root`` is where it was sought."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        super().__init__(
+            (),
+            summary=f"{root} is not a project folder; create one with `parley init {root}`",
+        )
 
 
 class UnknownNameError(ParleyError, LookupError):

@@ -58,10 +58,7 @@ def read_project(root: Path | str) -> ProjectReading:
     ``root`` is not a folder."""
     root = Path(root)
     if not root.is_dir():
-        raise ProjectNotFoundError(
-            [Problem("project-missing", "no project folder here", Location(root))],
-            summary=f"{root} is not a project folder; create one with `parley init {root}`",
-        )
+        raise ProjectNotFoundError(root)
     return _ProjectReader(root).read()
 
 
