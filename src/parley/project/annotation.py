@@ -32,13 +32,13 @@ it an annotation and resumes after the annotation.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
+from parley.core.suggestion import did_you_mean
 from parley.core.training_data import EntityAnnotation
 
 ANNOTATION = re.compile(
@@ -341,7 +341,7 @@ def _checked(item: Any, span: str, offset: int) -> dict[str, Any]:
     for key in item:
         if key not in _KEYS:
             raise AnnotationError(
-                f"unknown key {key!r} in the annotation of `[{span}]`{_did_you_mean(key)}; "
+                f"unknown key {key!r} in the annotation of `[{span}]`{did_you_mean(key, _KEYS)}; "
                 f"valid keys are: {', '.join(_KEYS)}",
                 column,
             )
@@ -372,8 +372,3 @@ def _checked(item: Any, span: str, offset: int) -> dict[str, Any]:
             column,
         )
     return {"entity": entity, "value": value, "role": item.get("role"), "group": item.get("group")}
-
-
-def _did_you_mean(key: str) -> str:
-    close = difflib.get_close_matches(key, _KEYS, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""

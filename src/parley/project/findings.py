@@ -3,10 +3,10 @@ phrases their messages share (valid options, the closest name, where something e
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from parley.core.problem import Location, Problem, Severity
+from parley.core.suggestion import closest
 from parley.project.source_map import ModelPath, SourceMap
 
 _MAX_LISTED = 30
@@ -49,7 +49,7 @@ def quoted(names: Iterable[str]) -> str:
 
 def did_you_mean(name: str, options: Iterable[str]) -> str:
     """Ends a sentence about ``name``: with the closest option as a question, else a full stop."""
-    close = difflib.get_close_matches(name, sorted(set(options)), n=1, cutoff=0.6)
+    close = closest(name, options)
     return f"; did you mean '{close[0]}'?" if close else "."
 
 

@@ -8,7 +8,6 @@ that point at the offending key or value in the file, name it, and list what is 
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
 from parley.core.problem import Problem
+from parley.core.suggestion import did_you_mean
 from parley.project.yaml_file import PathPart, YamlFile
 
 M = TypeVar("M", bound=BaseModel)
@@ -156,7 +156,7 @@ class _Located:
             valid = _valid_keys(model, parent, data)
             message = f"unknown key {key!r}{_in(parent)}"
             if valid:
-                message += _suggest(key, valid) + f"; valid keys are: {', '.join(valid)}"
+                message += did_you_mean(key, valid) + f"; valid keys are: {', '.join(valid)}"
             return Problem(self.code, message, file.location(full, key=True))
         if self.kind == "missing":
             message = f"missing required key {self.missing!r}{_in(self.path)}"
@@ -280,11 +280,6 @@ def _describe(path: Sequence[PathPart]) -> str:
 
 def _in(path: Sequence[PathPart]) -> str:
     return f" in {_describe(path)}" if path else ""
-
-
-def _suggest(given: str, valid: Sequence[str]) -> str:
-    close = difflib.get_close_matches(given, valid, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _kind_of(value: Any) -> str:

@@ -18,7 +18,6 @@ the indexes (see :attr:`TrainingDataContent.locations`).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
@@ -52,6 +51,7 @@ from parley.core.story import (
     Story,
     UserStep,
 )
+from parley.core.suggestion import closest
 from parley.core.training_data import (
     EntityAnnotation,
     Example,
@@ -120,7 +120,7 @@ class _Kinds:
         given = [str(key) for key in value]
         hint = ""
         for key in given:
-            close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+            close = closest(key, valid)
             if close:
                 hint = f" (did you mean {close[0]!r} for {key!r}?)"
                 break
