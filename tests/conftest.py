@@ -19,33 +19,67 @@ def _has_domain(folder: Path) -> bool:
     return (folder / "domain.yml").is_file() or (folder / "domain").is_dir()
 
 
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The ``shared`` folder beside this clone (``<clone>/../shared``)."""
-    shared = REPO_ROOT.parent / "shared"
-    if not (shared / "bench" / "bots").is_dir():
+SHARED = REPO_ROOT.parent / "shared"
+
+
+def _require_shared() -> Path:
+    """``../shared``; skips the test when it is missing, or fails it under ``CI=true``."""
+    if not (SHARED / "bench" / "bots").is_dir():
         reason = (
-            f"../shared is not beside this clone: expected {shared / 'bench' / 'bots'}; "
+            f"../shared is not beside this clone: expected {SHARED / 'bench' / 'bots'}; "
             "put the shared folder next to the repository to run these tests"
         )
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
-    return shared
+    return SHARED
 
 
-@pytest.fixture(scope="session")
-def shared_bots(shared_dir: Path) -> list[Path]:
+def _discover_bots() -> list[Path]:
     """Every assistant folder under ``../shared/bench/bots``: the bots themselves and, for a
     collection such as ``rasa-3x-form-examples``, each assistant inside it."""
+    root = SHARED / "bench" / "bots"
+    if not root.is_dir():
+        return []
     bots: list[Path] = []
-    for entry in sorted((shared_dir / "bench" / "bots").iterdir()):
+    for entry in sorted(root.iterdir()):
         if not entry.is_dir():
             continue
         if _has_domain(entry):
             bots.append(entry)
         else:
             bots.extend(sub for sub in sorted(entry.iterdir()) if sub.is_dir() and _has_domain(sub))
+    return bots
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test taking ``shared_bot`` runs once per shared assistant, each reported by name."""
+    if "shared_bot" in metafunc.fixturenames:
+        bots = _discover_bots()
+        # Without ../shared one placeholder case still runs, to skip (or fail in CI) visibly.
+        params: list[Path | None] = [*bots] if bots else [None]
+        ids = [bot.name for bot in bots] if bots else ["shared-missing"]
+        metafunc.parametrize("shared_bot", params, ids=ids, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The ``shared`` folder beside this clone (``<clone>/../shared``)."""
+    return _require_shared()
+
+
+@pytest.fixture(scope="session")
+def shared_bots(shared_dir: Path) -> list[Path]:
+    """Every assistant under ``../shared/bench/bots`` (see :func:`_discover_bots`)."""
+    bots = _discover_bots()
     if not bots:
         pytest.fail(f"no assistants (folders with domain.yml or domain/) in {shared_dir}")
     return bots
+
+
+@pytest.fixture
+def shared_bot(request: pytest.FixtureRequest) -> Path:
+    """One shared assistant; tests using it are parametrized by ``pytest_generate_tests``."""
+    _require_shared()
+    bot: Path = request.param
+    return bot

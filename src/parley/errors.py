@@ -52,10 +52,11 @@ class ProjectNotFoundError(ProjectError):
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        super().__init__(
-            (),
-            summary=f"{root} is not a project folder; create one with `parley init {root}`",
-        )
+        if root.is_file():
+            fix = f"give the folder that holds it instead: {root.parent}"
+        else:
+            fix = f"create one with `parley init {root}`"
+        super().__init__((), summary=f"{root} is not a project folder; {fix}")
 
 
 class UnknownNameError(ParleyError, LookupError):

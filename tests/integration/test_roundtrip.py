@@ -27,28 +27,23 @@ def _differences(before: Project, after: Project) -> str:
     return "\n".join(diff)
 
 
-def test_every_shared_bot_survives_a_write_and_a_second_read(
-    shared_bots: list[Path], tmp_path: Path
-) -> None:
-    failures: dict[str, str] = {}
-    for bot in shared_bots:
-        project = load_project(bot)
-        copy = tmp_path / bot.name
-        write_project(project, copy)
-        again = load_project(copy)
-        if again != project:
-            failures[bot.name] = _differences(project, again)
-    assert not failures, "\n\n".join(f"{name}:\n{diff}" for name, diff in failures.items())
+def test_a_shared_bot_survives_a_write_and_a_second_read(shared_bot: Path, tmp_path: Path) -> None:
+    project = load_project(shared_bot)
+    write_project(project, tmp_path / "copy")
+    again = load_project(tmp_path / "copy")
+    # JSON dumps differ where values only compare equal (1 == 1.0 == True), so compare both.
+    assert again == project, _differences(project, again)
+    assert again.model_dump_json() == project.model_dump_json(), _differences(project, again)
 
 
-def test_a_written_bot_is_written_again_unchanged(shared_bots: list[Path], tmp_path: Path) -> None:
+def test_a_written_bot_is_written_again_unchanged(shared_bot: Path, tmp_path: Path) -> None:
     """Writing is deterministic: the second export of a bot is byte for byte the first."""
-    for bot in shared_bots:
-        first, second = tmp_path / bot.name / "first", tmp_path / bot.name / "second"
-        write_project(load_project(bot), first)
-        write_project(load_project(first), second)
-        for path in sorted(first.rglob("*.yml")):
-            relative = path.relative_to(first)
-            assert (second / relative).read_text(encoding="utf-8") == path.read_text(
-                encoding="utf-8"
-            ), f"{bot.name}: {relative}"
+    first, second = tmp_path / "first", tmp_path / "second"
+    write_project(load_project(shared_bot), first)
+    write_project(load_project(first), second)
+    written = sorted(path.relative_to(first) for path in first.rglob("*.yml"))
+    assert written == sorted(path.relative_to(second) for path in second.rglob("*.yml"))
+    for relative in written:
+        assert (second / relative).read_text(encoding="utf-8") == (first / relative).read_text(
+            encoding="utf-8"
+        ), relative

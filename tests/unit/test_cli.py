@@ -231,3 +231,22 @@ def test_python_dash_m() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == f"parley {__version__}"
+
+
+def test_validate_given_a_file_names_the_folder_to_give_instead(tmp_path: Path) -> None:
+    target = starter(tmp_path)
+    result = runner.invoke(app, ["validate", str(target / "domain.yml")])
+    assert result.exit_code == 1
+    assert "is not a project folder" in result.output
+    assert f"give the folder that holds it instead: {target}" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_validate_json_reports_a_missing_project_as_json(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    result = runner.invoke(app, ["validate", str(missing), "--format", "json"])
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["valid"] is False
+    assert document["project"] == str(missing)
+    assert "is not a project folder" in document["error"]

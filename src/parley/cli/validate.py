@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -9,6 +10,7 @@ from typing import Annotated
 import typer
 
 from parley.cli import console, report
+from parley.errors import ParleyError
 from parley.project import read_project
 
 
@@ -40,7 +42,14 @@ def validate(
 
     Exits with 1 when there are errors (or warnings, with --fail-on-warnings), else 0.
     """
-    reading = read_project(directory)
+    try:
+        reading = read_project(directory)
+    except ParleyError as error:
+        if output_format is not OutputFormat.JSON:
+            raise
+        # Tools asked for JSON: they get a document on stdout even when nothing was read.
+        typer.echo(json.dumps({"project": str(directory), "valid": False, "error": str(error)}))
+        raise typer.Exit(1) from None
     if output_format is OutputFormat.JSON:
         typer.echo(report.as_json(reading))
     else:
