@@ -6,6 +6,7 @@ releases. ``tests/unit/test_public_api.py`` pins the list below.
 
 from parley.errors import ConfigurationError, ParleyError, ProjectError
 from parley.project import Project, load_project, read_project, write_project
+from parley.settings import Settings, load_settings
 from parley.version import __version__
 
 __all__ = [
@@ -13,8 +14,10 @@ __all__ = [
     "ParleyError",
     "Project",
     "ProjectError",
+    "Settings",
     "__version__",
     "load_project",
+    "load_settings",
     "read_project",
     "write_project",
 ]

@@ -148,6 +148,13 @@ def test_set_values_are_written_like_environment_variables(workdir: Path) -> Non
     assert settings["models.dir"]["value"] == str(workdir / "artifacts")
 
 
+def test_a_relative_home_from_set_is_absolute_like_every_other_path(workdir: Path) -> None:
+    settings = shown(["--set", "home=state"])
+
+    assert settings["home"]["value"] == str(workdir / "state")
+    assert settings["models.dir"]["value"] == str(workdir / "state" / "models")
+
+
 def test_moving_home_says_where_the_defaults_under_it_come_from(workdir: Path) -> None:
     settings = shown([], {"PARLEY_HOME": "/srv/parley"})
 
@@ -302,6 +309,28 @@ BAD_INPUTS: dict[str, BadInput] = {
         {},
         [],
         ["server.port", "value: 'abc' from parley.yml:2:9", "allowed: integer from 1 to 65535"],
+    ),
+    "boolean where parley.yml needs an integer": BadInput(
+        "server:\n  port: true\n",
+        {},
+        [],
+        ["server.port", "value: True from parley.yml:2:9", "valid integer"],
+    ),
+    "text where parley.yml needs a boolean": BadInput(
+        'server:\n  production: "yes"\n',
+        {},
+        [],
+        ["server.production", "value: 'yes' from parley.yml:2:15", "write true or false"],
+    ),
+    "empty home in --set": BadInput(
+        "",
+        {},
+        ["--set", "home="],
+        [
+            "value: '' from command-line option home",
+            "it is empty, but home cannot be unset",
+            "allowed: folder path",
+        ],
     ),
     "unknown key in parley.yml": BadInput(
         "server:\n  prot: 8000\n",

@@ -9,8 +9,10 @@ PUBLIC_NAMES = [
     "ParleyError",
     "Project",
     "ProjectError",
+    "Settings",
     "__version__",
     "load_project",
+    "load_settings",
     "read_project",
     "write_project",
 ]
@@ -27,7 +29,7 @@ def test_every_public_name_resolves() -> None:
 
 
 def test_public_names_are_the_real_ones() -> None:
-    from parley import errors, project, version
+    from parley import errors, project, settings, version
 
     assert parley.__version__ == version.__version__
     assert parley.ParleyError is errors.ParleyError
@@ -37,3 +39,5 @@ def test_public_names_are_the_real_ones() -> None:
     assert parley.load_project is project.load_project
     assert parley.read_project is project.read_project
     assert parley.write_project is project.write_project
+    assert parley.Settings is settings.Settings
+    assert parley.load_settings is settings.load_settings

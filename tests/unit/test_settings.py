@@ -237,12 +237,12 @@ def test_every_environment_variable_sets_its_setting(tmp_path: Path, name: str, 
 def test_every_setting_can_be_written_in_parley_yml(tmp_path: Path) -> None:
     sections: dict[str, dict[str, Any]] = {}
     top: dict[str, Any] = {}
-    for key, (text, expected) in SAMPLES.items():
-        value = expected if isinstance(expected, list) else text
+    for key, (_, expected) in SAMPLES.items():
         section, _, name = key.rpartition(".")
-        (sections.setdefault(section, {}) if section else top)[name] = value
-    # JSON is YAML, and spares this test a YAML writer.
-    write_config(tmp_path, json.dumps({**top, **sections}))
+        (sections.setdefault(section, {}) if section else top)[name] = expected
+    # JSON is YAML, and spares this test a YAML writer; each value has its YAML type (paths
+    # and choices are strings), as the file is read strictly.
+    write_config(tmp_path, json.dumps({**top, **sections}, default=str))
 
     settings = load_settings(environ={}, cwd=tmp_path)
 
@@ -312,7 +312,7 @@ def test_the_process_environment_is_read_only_when_no_environ_is_given(
             raise AssertionError("os.environ was read")
 
     # Swaps the module's reference to `os`, so the real os.environ is never changed.
-    monkeypatch.setattr("parley.settings.os", SimpleNamespace(environ=Untouchable()))
+    monkeypatch.setattr("parley.settings.loading.os", SimpleNamespace(environ=Untouchable()))
 
     assert load_settings(environ={}, cwd=tmp_path).server.port == 5005
     with pytest.raises(AssertionError, match=r"os\.environ was read"):
