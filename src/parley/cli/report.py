@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from parley.core.problem import Problem, Severity
+from parley.core.problem import Problem, Severity, by_position
 from parley.project import ProjectReading
 
 _SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow"}
@@ -38,14 +38,7 @@ def _file_key(problem: Problem) -> str:
 
 def _order(problems: Iterable[Problem]) -> list[Problem]:
     """By file, then position; problems about the whole project first."""
-    return sorted(
-        problems,
-        key=lambda p: (
-            _file_key(p),
-            (p.location.line or 0) if p.location else 0,
-            (p.location.column or 0) if p.location else 0,
-        ),
-    )
+    return sorted(problems, key=by_position)
 
 
 def _where(problem: Problem) -> str:

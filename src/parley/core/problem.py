@@ -50,3 +50,12 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
         return f"{where}{self.severity.value}: {self.message} [{self.code}]"
+
+
+def by_position(problem: Problem) -> tuple[str, int, int, str]:
+    """Sort key that lists problems as one reads the files: by file, then line and column
+    (then code, so the order is stable); problems about no file in particular come first."""
+    location = problem.location
+    if location is None:
+        return ("", 0, 0, problem.code)
+    return (str(location.file), location.line or 0, location.column or 0, problem.code)

@@ -2,11 +2,16 @@
 
 ::
 
-    domain.yml | domain/*.yml     the domain (a folder's files are merged)
+    domain.yml | domain/**/*.yml  the domain (a folder's files are merged; a folder named
+                                  domain.yml is read as one, as Rasa reads it)
     config.yml                    language, pipeline, policies
     data/**/*.yml                 NLU data, stories, rules, retrieval responses
     tests/**/test_*.yml           conversation tests (and NLU test examples)
     endpoints.yml, credentials.yml
+
+Folders are walked following links, each file and folder once; what cannot be listed or
+followed (an unreadable folder, a broken link) is reported rather than skipped, so a
+project is never read incomplete without a word.
 
 Every file is read and checked before anything is combined, so one run reports all
 problems. A file with errors contributes nothing; cross-file checks run only when every
@@ -15,10 +20,13 @@ file was sound, because they would otherwise report the same mistake twice.
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from parley.core.problem import Location, Problem, Severity
+from parley.core.problem import Location, Problem, Severity, by_position
 from parley.errors import ProjectError, ProjectNotFoundError
 from parley.project.config_file import ConfigFile
 from parley.project.domain_file import DomainAssembler, DomainFile
@@ -91,26 +99,38 @@ class _ProjectReader:
         return ProjectReading(
             root=self.root,
             project=project,
-            problems=sorted(self.problems, key=_problem_order),
+            problems=sorted(self.problems, key=by_position),
             sources=self.sources,
             files=self.files,
         )
 
     def _read_domain(self) -> DomainAssembler:
         assembler = DomainAssembler()
-        single = next(
-            (
-                self.root / f"domain{s}"
-                for s in YAML_SUFFIXES
-                if (self.root / f"domain{s}").is_file()
-            ),
-            None,
-        )
+        # Rasa reads the domain path it is given, domain.yml by default, and reads a
+        # folder there as a folder of domain files; a domain/ folder is read when no
+        # domain.yml (or domain.yaml) is there.
+        given = [
+            path
+            for path in (self.root / f"domain{suffix}" for suffix in YAML_SUFFIXES)
+            if _kind(path) != "missing"
+        ]
         folder = self.root / "domain"
-        if single is not None:
-            paths = [single]
-        elif folder.is_dir():
-            paths = _yaml_files(folder)
+        if given:
+            chosen = given[0]
+            ignored = [*given[1:], *([folder] if _kind(folder) == "folder" else [])]
+            for other in ignored:
+                self.problems.append(
+                    Problem(
+                        "domain-ignored",
+                        f"{_shown(other)} is ignored because {_shown(chosen)} exists and "
+                        f"only one domain is read; move what {_shown(other)} holds into "
+                        f"{_shown(chosen)}",
+                        Location(other),
+                        Severity.WARNING,
+                    )
+                )
+        elif _kind(folder) == "folder":
+            chosen = folder
         else:
             self.problems.append(
                 Problem(
@@ -121,10 +141,30 @@ class _ProjectReader:
                 )
             )
             return assembler
+        kind = _kind(chosen)
+        if kind == "folder":
+            paths = self._files_below(chosen, _is_yaml)
+        elif kind in _READ_AS_FILE:
+            paths = [chosen]
+        else:
+            self._not_a_file(chosen, kind)
+            return assembler
         for path in paths:
-            file = self._read(path)
+            file = self._read(path, warn_if_empty=kind == "folder")
             if file is None:
                 continue
+            if file.data is None:
+                if kind == "file":
+                    self.problems.append(
+                        Problem(
+                            "domain-empty",
+                            f"{_shown(path)} is empty; the domain lists the intents, "
+                            "entities, slots, responses and actions of the assistant (see "
+                            "the one `parley init` writes)",
+                            Location(path),
+                        )
+                    )
+                continue  # an empty file of a domain folder adds nothing, as in Rasa
             schema, problems = validate_file(DomainFile, file)
             self.problems.extend(problems)
             if schema is not None:
@@ -134,7 +174,8 @@ class _ProjectReader:
     def _read_config(self) -> Any:
         path = self.root / "config.yml"
         config = ConfigFile()
-        if not path.is_file():
+        kind = _kind(path)
+        if kind == "missing":
             self.problems.append(
                 Problem(
                     "config-missing",
@@ -144,6 +185,8 @@ class _ProjectReader:
                     Severity.WARNING,
                 )
             )
+        elif kind not in _READ_AS_FILE:
+            self._not_a_file(path, kind)
         elif (file := self._read(path)) is not None:
             schema, problems = validate_file(ConfigFile, file)
             self.problems.extend(problems)
@@ -178,8 +221,14 @@ class _ProjectReader:
 
     def _read_mapping(self, name: str) -> dict[str, Any] | None:
         path = self.root / name
+        kind = _kind(path)
+        if kind == "missing":
+            return None
+        if kind not in _READ_AS_FILE:
+            self._not_a_file(path, kind)
+            return None
         # All-comment endpoints/credentials files are the norm (`rasa init` writes them).
-        if not path.is_file() or (file := self._read(path, warn_if_empty=False)) is None:
+        if (file := self._read(path, warn_if_empty=False)) is None:
             return None
         if file.data is None:
             return {}
@@ -208,11 +257,9 @@ class _ProjectReader:
         return file
 
     def _data_files(self) -> list[Path]:
-        folder = self.root / "data"
-        if not folder.is_dir():
-            return []
-        for legacy in sorted(folder.rglob("*")):
-            if legacy.suffix in (".md", ".json") and legacy.is_file():
+        files = self._files_in("data", _is_yaml)
+        for legacy in files:
+            if legacy.suffix in (".md", ".json"):
                 self.problems.append(
                     Problem(
                         "legacy-format",
@@ -222,17 +269,146 @@ class _ProjectReader:
                         Severity.WARNING,
                     )
                 )
-        return _yaml_files(folder)
+        return [path for path in files if _is_yaml(path)]
 
     def _test_files(self) -> list[Path]:
-        folder = self.root / "tests"
-        if not folder.is_dir():
-            return []
-        return [p for p in _yaml_files(folder) if p.name.startswith("test_")]
+        return [path for path in self._files_in("tests", _is_test) if _is_test(path)]
+
+    def _files_in(self, name: str, wanted: Callable[[Path], bool]) -> list[Path]:
+        """The files below the folder ``name`` of the project; none when it is absent."""
+        folder = self.root / name
+        kind = _kind(folder)
+        if kind in ("folder", "unreadable"):  # listing an unreadable one says why
+            return self._files_below(folder, wanted)
+        if kind == "broken-link":
+            self._broken_link(folder, needed=True)
+        elif kind != "missing":
+            self.problems.append(
+                Problem(
+                    "not-a-folder",
+                    f"{name} is a file, not a folder, so nothing is read from it; make it a "
+                    "folder of YAML files",
+                    Location(folder),
+                )
+            )
+        return []
+
+    def _files_below(self, folder: Path, wanted: Callable[[Path], bool]) -> list[Path]:
+        """Every file below ``folder``, sorted, following links to files and folders.
+
+        Each file and folder is taken once, however many links lead to it, so a link back
+        up the tree does not loop. What cannot be listed or followed is reported, as an
+        error when the project would otherwise be incomplete without a word: a folder that
+        cannot be listed, a broken link named like a file it reads (``wanted``).
+        """
+        files: dict[Path, Path] = {}
+        seen: set[Path] = set()
+        top = folder.resolve()
+        pending = [folder]
+        while pending:
+            current = pending.pop()
+            real = current.resolve()
+            if real in seen:
+                continue
+            if real != top and top.is_relative_to(real):
+                self.problems.append(
+                    Problem(
+                        "link-loop",
+                        f"this is a link to {real}, which holds {folder.name}/ itself, so it "
+                        "is not followed; remove the link",
+                        Location(current),
+                        Severity.WARNING,
+                    )
+                )
+                continue
+            seen.add(real)
+            try:
+                with os.scandir(current) as listing:
+                    entries = sorted(listing, key=lambda entry: entry.name)
+            except OSError as error:
+                self._unreadable(current, error, "folder")
+                continue
+            folders: list[Path] = []
+            for entry in entries:
+                path = current / entry.name
+                try:
+                    is_folder, is_file = entry.is_dir(), entry.is_file()
+                except OSError as error:
+                    self._unreadable(path, error, "entry")
+                    continue
+                if is_folder:
+                    folders.append(path)
+                elif is_file:
+                    files.setdefault(path.resolve(), path)
+                elif entry.is_symlink():
+                    self._broken_link(path, needed=wanted(path))
+            pending.extend(reversed(folders))
+        return sorted(files.values())
+
+    def _not_a_file(self, path: Path, kind: str) -> None:
+        if kind == "broken-link":
+            self._broken_link(path, needed=True)
+            return
+        what = "a folder" if kind == "folder" else "not a regular file"
+        self.problems.append(
+            Problem(
+                "not-a-file",
+                f"{path.name} is {what}, so it is not read; it must be a file",
+                Location(path),
+            )
+        )
+
+    def _broken_link(self, path: Path, *, needed: bool) -> None:
+        target = os.readlink(path)
+        self.problems.append(
+            Problem(
+                "broken-link",
+                f"this is a link to {target}, which does not exist, so it is not read; "
+                "fix or remove the link",
+                Location(path),
+                Severity.ERROR if needed else Severity.WARNING,
+            )
+        )
+
+    def _unreadable(self, path: Path, error: OSError, what: str) -> None:
+        consequence = "the files in it are not read" if what == "folder" else "it is not read"
+        self.problems.append(
+            Problem(
+                "file-unreadable",
+                f"cannot read this {what}: {error.strerror or error}; {consequence}. "
+                "Check its permissions",
+                Location(path),
+            )
+        )
 
 
-def _yaml_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+_READ_AS_FILE = ("file", "unreadable")
+"""Kinds of entry read as a file where one is expected; reading an unreadable one says why."""
+
+
+def _kind(path: Path) -> str:
+    """``file``, ``folder``, ``missing``, ``broken-link``, ``unreadable`` or ``other``."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "broken-link" if path.is_symlink() else "missing"
+    except OSError:
+        return "unreadable"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "file" if stat.S_ISREG(mode) else "other"
+
+
+def _is_yaml(path: Path) -> bool:
+    return path.suffix in YAML_SUFFIXES
+
+
+def _is_test(path: Path) -> bool:
+    return _is_yaml(path) and path.name.startswith("test_")
+
+
+def _shown(path: Path) -> str:
+    return path.name + ("/" if _kind(path) == "folder" else "")
 
 
 def _offset(local: ModelPath, offsets: dict[str, int]) -> ModelPath:
@@ -242,13 +418,6 @@ def _offset(local: ModelPath, offsets: dict[str, int]) -> ModelPath:
     if len(local) >= 3 and local[0] == "nlu" and isinstance(local[2], int):
         return ("nlu", local[1], local[2] + offsets[str(local[1])], *local[3:])
     return local
-
-
-def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
-    location = problem.location
-    if location is None:
-        return ("", 0, 0, problem.code)
-    return (str(location.file), location.line or 0, location.column or 0, problem.code)
 
 
 __all__ = ["load_project", "read_project"]

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
 from parley.core.problem import Problem
-from parley.core.suggestion import did_you_mean
-from parley.project.yaml_file import PathPart, YamlFile
+from parley.core.suggestion import closest, did_you_mean
+from parley.project.yaml_file import PathPart, YamlFile, spelling
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -90,23 +90,81 @@ def errors_to_problems(
     located = [_Located.of(detail, value) for detail in error.errors(include_url=False)]
     kept = _drop_union_noise(located)
     problems: list[Problem] = []
-    seen: set[tuple[str, tuple[PathPart, ...]]] = set()
+    seen: set[tuple[str, bool, tuple[PathPart, ...]]] = set()
+    misspelt = _misspelt_keys(kept, model, value)
+    forbidden = {item.path for item in kept if item.kind == "extra_forbidden"}
     for item in kept:
-        key = (item.code, item.path)
+        if item.kind == "extra_forbidden" and item.path in misspelt.values():
+            continue  # reported with the missing key it misspells
+        key = (item.code, item.at_key, item.path)
         if key in seen:
             continue
         seen.add(key)
-        problems.append(item.problem(file, model, tuple(path), value, kept))
+        if item in misspelt:
+            key_path = misspelt[item]
+            problems.append(
+                item.misspelt(
+                    key_path, file, model, tuple(path), value, forbidden=key_path in forbidden
+                )
+            )
+        else:
+            problems.append(item.problem(file, model, tuple(path), value, kept))
     return problems
+
+
+def _misspelt_keys(
+    errors: list[_Located], model: type[BaseModel], data: Any
+) -> dict[_Located, tuple[PathPart, ...]]:
+    """Missing keys that a key of the same mapping misspells, with that key's path.
+
+    ``- rul: greet`` lacks ``rule`` and has the unknown ``rul``: one mistake, reported
+    once, at the key the user wrote. Mappings that allow any extra key (a pipeline
+    component's options) count a key the format does not name as a candidate too.
+    """
+    found: dict[_Located, tuple[PathPart, ...]] = {}
+    taken: set[tuple[PathPart, ...]] = set()
+    for error in errors:
+        if error.kind != "missing" or error.missing is None:
+            continue
+        mapping = _child_at(data, error.path)
+        if not isinstance(mapping, dict):
+            continue
+        declared = set(_valid_keys(model, error.path, data))
+        candidates = [
+            key
+            for key in mapping
+            if isinstance(key, str) and key not in declared and (*error.path, key) not in taken
+        ]
+        close = closest(error.missing, candidates)
+        if close:
+            found[error] = (*error.path, close[0])
+            taken.add(found[error])
+    return found
+
+
+def _child_at(data: Any, path: Sequence[PathPart]) -> Any:
+    node = data
+    for part in path:
+        node = _child(node, part)
+    return node
 
 
 class _Located:
     """A pydantic error with its location reduced to the keys and indexes of the data."""
 
-    def __init__(self, detail: ErrorDetails, path: tuple[PathPart, ...], missing: str | None):
+    def __init__(
+        self,
+        detail: ErrorDetails,
+        path: tuple[PathPart, ...],
+        missing: str | None,
+        *,
+        at_key: bool = False,
+    ):
         self.detail = detail
         self.path = path
         self.missing = missing
+        self.at_key = at_key
+        """The error is about the key ending ``path`` (not a string), not about its value."""
 
     @classmethod
     def of(cls, detail: ErrorDetails, data: Any) -> _Located:
@@ -114,17 +172,19 @@ class _Located:
         path: list[PathPart] = []
         loc = list(detail["loc"])
         missing: str | None = None
+        at_key = detail["type"] == "invalid_key"
         for index, part in enumerate(loc):
-            in_data = (isinstance(node, dict) and part in node) or (
-                isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-            )
-            if in_data:
-                node = node[part]
-                path.append(part)
-            elif detail["type"] == "missing" and index == len(loc) - 1:
+            last = index == len(loc) - 1
+            key = _key_in(node, part)
+            if part == "[key]" and last and path:
+                at_key = True
+            elif key is not _NO_KEY:
+                node = node[key]
+                path.append(key)
+            elif detail["type"] == "missing" and last:
                 missing = str(part)
             # anything else is a union branch or validator tag pydantic adds to locations
-        return cls(detail, tuple(path), missing)
+        return cls(detail, tuple(path), missing, at_key=at_key)
 
     @property
     def kind(self) -> str:
@@ -132,6 +192,8 @@ class _Located:
 
     @property
     def code(self) -> str:
+        if self.at_key:
+            return "wrong-type"
         if self.kind == "extra_forbidden":
             return "unknown-key"
         if self.kind == "missing":
@@ -150,6 +212,14 @@ class _Located:
     ) -> Problem:
         where = _describe(self.path)
         full = prefix + self.path
+        if self.at_key:
+            key = self.path[-1] if self.path else self.detail["input"]
+            message = (
+                f"the key {spelling(key)}{_in(self.path[:-1])} is not a name: YAML reads it "
+                f'as {_kind_of(key)}; put it in quotes ("{spelling(key)}") to use it as a '
+                "name, or rename it"
+            )
+            return Problem(self.code, message, file.location(full, key=True))
         if self.kind == "extra_forbidden":
             key = str(self.path[-1]) if self.path else "?"
             parent = self.path[:-1]
@@ -169,8 +239,7 @@ class _Located:
                     if other.path == self.path and other.kind in _TYPE_ERRORS
                 }
             )
-            value = self.detail["input"]
-            given = " ".join(part for part in (_kind_of(value), _short(value)) if part)
+            given = _given(self.detail["input"])
             message = f"{where or 'the file'} must be {' or '.join(expected)}, not {given}"
             return Problem(self.code, message, file.location(full))
         ctx = self.detail.get("ctx") or {}
@@ -185,6 +254,29 @@ class _Located:
             message = f"{where or 'the file'}: {self.detail['msg']}"
         return Problem(self.code, message, file.location(full))
 
+    def misspelt(
+        self,
+        key_path: tuple[PathPart, ...],
+        file: YamlFile,
+        model: type[BaseModel],
+        prefix: tuple[PathPart, ...],
+        data: Any,
+        *,
+        forbidden: bool,
+    ) -> Problem:
+        """This missing-key error told at ``key_path``, the key that misspells it;
+        ``forbidden`` when the mapping allows only the keys the format names."""
+        key, parent = str(key_path[-1]), key_path[:-1]
+        message = f"unknown key {key!r}{_in(parent)} (did you mean {self.missing!r}?)"
+        valid = _valid_keys(model, parent, data) if forbidden else []
+        if not valid:
+            message += f"; `{self.missing}` is required"
+        else:
+            message += f"; `{self.missing}` is required, and the valid keys are: " + ", ".join(
+                valid
+            )
+        return Problem("unknown-key", message, file.location(prefix + key_path, key=True))
+
 
 def _drop_union_noise(errors: list[_Located]) -> list[_Located]:
     """Keep, for each value, the errors of the union branch that matched it best.
@@ -195,11 +287,15 @@ def _drop_union_noise(errors: list[_Located]) -> list[_Located]:
     """
     kept = []
     for error in errors:
-        if error.kind in _TYPE_ERRORS and any(
-            other is not error
-            and other.path[: len(error.path)] == error.path
-            and (len(other.path) > len(error.path) or other.kind not in _TYPE_ERRORS)
-            for other in errors
+        if (
+            error.kind in _TYPE_ERRORS
+            and not error.at_key
+            and any(
+                other is not error
+                and other.path[: len(error.path)] == error.path
+                and (len(other.path) > len(error.path) or other.kind not in _TYPE_ERRORS)
+                for other in errors
+            )
         ):
             continue
         kept.append(error)
@@ -221,6 +317,24 @@ def _valid_keys(model: type[BaseModel], path: tuple[PathPart, ...], data: Any) -
             if isinstance(member, type) and issubclass(member, BaseModel):
                 keys.extend(field.alias or name for name, field in member.model_fields.items())
     return list(dict.fromkeys(keys))
+
+
+_NO_KEY = object()
+
+
+def _key_in(node: Any, part: Any) -> Any:
+    """The key or index of ``node`` that ``part`` of a pydantic location names, or
+    ``_NO_KEY``. pydantic writes a key that is not a string as text (``null`` as
+    ``'None'``), so such keys are matched by their text too."""
+    if isinstance(node, dict):
+        if isinstance(part, str) and part in node:
+            return part
+        for key in node:  # `true` is located as 1, `null` as 'None'
+            if not isinstance(key, str) and (key == part or str(key) == str(part)):
+                return key
+    elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return part
+    return _NO_KEY
 
 
 def _child(node: Any, part: PathPart) -> Any:
@@ -286,16 +400,27 @@ def _kind_of(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "the boolean"
+        return "a boolean"
     if isinstance(value, int | float):
-        return "the number"
+        return "a number"
     if isinstance(value, str):
-        return "the string"
+        return "a string"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
     return type(value).__name__
+
+
+def _given(value: Any) -> str:
+    """What the file gave, for "must be X, not …": ``null``, ``the number 5``, ``a list``."""
+    if value is None or isinstance(value, dict | list):
+        return _kind_of(value)
+    if isinstance(value, bool | int | float):
+        return f"the {_kind_of(value).removeprefix('a ')} {spelling(value)}"
+    if isinstance(value, str):
+        return f"the string {_short(value)}"
+    return _kind_of(value)
 
 
 def _short(value: Any) -> str:

@@ -18,8 +18,10 @@ the indexes (see :attr:`TrainingDataContent.locations`).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
@@ -33,7 +35,6 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from parley.core.domain import ResponseVariation
@@ -444,8 +445,24 @@ _STORY_STEP_ADAPTER: TypeAdapter[Any] = TypeAdapter(StoryStep)
 _RULE_STEP_ADAPTER: TypeAdapter[Any] = TypeAdapter(RuleStep)
 _RESPONSES_ADAPTER: TypeAdapter[Any] = TypeAdapter(list[ResponseVariationSchema])
 
-_STRIP = " \r\n"  # what Rasa strips around an example; tabs are kept, as there
+EXAMPLE_STRIP = " \r\n"
+"""What Rasa, and Parley, strip around an example text; tabs are kept, as there."""
 _SUPPORTED_VERSIONS = ("2", "3")
+
+
+@dataclass(frozen=True)
+class _PlacedText:
+    """Where a string value stands in the file, and how its characters map to columns."""
+
+    start: Location
+    line_starts: list[int] = field(default_factory=list)
+    """For a literal block: the offset in the string where each of its lines begins."""
+    indent: int = 0
+    """The column of a block's lines past the file's margin; for a one-line string, how
+    many quote characters stand before its text."""
+    start_only: bool = False
+    """Only where the value starts is known: a string over several lines that is not a
+    literal block (folded, or quoted), or no string at all."""
 
 
 class _Converter:
@@ -456,6 +473,7 @@ class _Converter:
         self.file = file
         self.content = content
         self._source: list[str] | None = None
+        self._texts: dict[tuple[PathPart, ...], _PlacedText] = {}
 
     def convert(self, schema: TrainingDataFile | None) -> None:
         data = self.file.data if isinstance(self.file.data, dict) else {}
@@ -566,11 +584,11 @@ class _Converter:
         else:
             for number, entry in enumerate(item.examples):
                 text_path = (*examples_path, number, "text")
-                text = entry.text.strip(_STRIP)
+                text = entry.text.strip(EXAMPLE_STRIP)
                 if not text:
                     self.warn("empty-example", "this example is empty, so it is skipped", text_path)
                     continue
-                lead = len(entry.text) - len(entry.text.lstrip(_STRIP))
+                lead = len(entry.text) - len(entry.text.lstrip(EXAMPLE_STRIP))
                 texts.append((text, text_path, lead, entry.metadata))
         if not texts:
             self.warn(
@@ -610,13 +628,13 @@ class _Converter:
                     start,
                 )
                 continue
-            text = line[1:].strip(_STRIP)
+            text = line[1:].strip(EXAMPLE_STRIP)
             if not text:
                 self.warn(
                     "empty-example", "this example is empty, so it is skipped", examples_path, start
                 )
                 continue
-            yield text, start + 1 + len(line[1:]) - len(line[1:].lstrip(_STRIP))
+            yield text, start + 1 + len(line[1:]) - len(line[1:].lstrip(EXAMPLE_STRIP))
 
     def annotated(
         self, text: str, path: tuple[PathPart, ...], start: int
@@ -832,25 +850,43 @@ class _Converter:
         Exact for literal blocks (``|``) and one-line scalars; for other multi-line strings
         (folded, quoted over several lines) it is where the string starts.
         """
-        start = self.file.location(path)
-        node = _node_at(self.file.tree, path)
-        if not isinstance(node, str) or start.line is None or start.column is None:
+        text = self._texts.get(path)
+        if text is None:
+            text = self._texts[path] = self._place_text(path)
+        start = text.start
+        if start.line is None or start.column is None:
             return start
-        line_index = node.count("\n", 0, offset)
-        column = offset - (node.rfind("\n", 0, offset) + 1)
-        if isinstance(node, LiteralScalarString):
+        if text.line_starts:
             # The block's lines start on the line after the `|`, all at the block's indent.
-            indent = self._block_indent(start.line, node, path)
-            return Location(self.file.path, start.line + 1 + line_index, indent + column + 1)
-        if "\n" in node:
+            line_index = bisect_right(text.line_starts, offset) - 1
+            column = offset - text.line_starts[line_index]
+            return Location(self.file.path, start.line + 1 + line_index, text.indent + column + 1)
+        if text.start_only:
             return start
-        quote = self._char_at(start.line, start.column) in ("'", '"')
-        return Location(self.file.path, start.line, start.column + quote + column)
+        return Location(self.file.path, start.line, start.column + text.indent + offset)
 
-    def _block_indent(self, indicator_line: int, block: str, path: tuple[PathPart, ...]) -> int:
-        """The indent of a literal block's lines, from the source; without it, the usual
+    def _place_text(self, path: tuple[PathPart, ...]) -> _PlacedText:
+        """What :meth:`text_location` needs to know of the string at ``path``, found once:
+        an ``examples`` block may hold thousands of lines."""
+        start = self.file.location(path)
+        node = self.file.node(path)
+        if not isinstance(node, str) or start.line is None or start.column is None:
+            return _PlacedText(start, start_only=True)
+        if isinstance(node, LiteralScalarString):
+            lines = node.split("\n")
+            line_starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+            indent = self._block_indent(start.line, lines, path)
+            return _PlacedText(start, line_starts=line_starts, indent=indent)
+        if "\n" in node:
+            return _PlacedText(start, start_only=True)
+        quoted = self._char_at(start.line, start.column) in ("'", '"')
+        return _PlacedText(start, indent=int(quoted))
+
+    def _block_indent(
+        self, indicator_line: int, lines: list[str], path: tuple[PathPart, ...]
+    ) -> int:
+        """The indent of a literal block's ``lines``, from the source; without it, the usual
         two spaces past the key."""
-        lines = block.split("\n")
         first = next((i for i, line in enumerate(lines) if line.strip()), None)
         source = self._source_lines()
         if first is not None:
@@ -872,17 +908,6 @@ class _Converter:
             # Split on line feeds only: YAML counts lines that way, str.splitlines does not.
             self._source = [line.removesuffix("\r") for line in self.file.text.split("\n")]
         return self._source
-
-
-def _node_at(tree: Any, path: tuple[PathPart, ...]) -> Any:
-    node = tree
-    for part in path:
-        in_map = isinstance(node, CommentedMap) and part in node
-        in_seq = isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node)
-        if not (in_map or in_seq):
-            return None
-        node = node[part]
-    return node
 
 
 __all__ = ["TrainingDataContent", "TrainingDataFile", "read_training_data"]

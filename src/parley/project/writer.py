@@ -62,6 +62,7 @@ from parley.errors import ProjectError
 from parley.project.annotation import render_annotated
 from parley.project.config import ComponentSpec, ModelConfig
 from parley.project.project import Project, TestData
+from parley.project.training_data_file import EXAMPLE_STRIP
 
 FORMAT_VERSION = "3.1"
 """The ``version`` written at the top of every domain and training data file."""
@@ -591,9 +592,6 @@ def _text(value: str) -> str:
     return value
 
 
-_STRIPPED = " \r\n"
-"""What Rasa, and Parley, strip around an example text."""
-
 # YAML's printable characters minus those that a reader may turn into a plain newline.
 _BLOCK_SAFE = re.compile(
     "[\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*"
@@ -616,7 +614,7 @@ def _fits_block(value: str) -> bool:
 def _fits_entry(text: str) -> bool:
     """Whether ``- text`` as a line of an ``examples`` string reads back as ``text``: one
     line, nothing that Rasa's readers strip (spaces, CR, LF) at either end."""
-    return text != "" and "\n" not in text and text.strip(_STRIPPED) == text
+    return text != "" and "\n" not in text and text.strip(EXAMPLE_STRIP) == text
 
 
 def _fits_line(text: str) -> bool:

@@ -7,6 +7,7 @@ reported with the position of the first bad byte rather than guessed at.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,8 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedKeyMap, CommentedKeySeq, CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.parser import Parser
+from ruamel.yaml.scanner import Scanner
 
 from parley.core.problem import Location, Problem
 
@@ -40,6 +46,16 @@ class YamlFile:
     text: str = field(default="", repr=False, compare=False)
     """The decoded source, for positions the tree does not keep (lines inside a block)."""
 
+    def node(self, path: Sequence[PathPart]) -> Any:
+        """The parsed value at ``path`` as the tree holds it (a literal block keeps its
+        style, for one), or None when the path leaves the tree."""
+        node = self.tree
+        for part in path:
+            node = _child(node, part)
+            if node is _ABSENT:
+                return None
+        return node
+
     def location(self, path: Sequence[PathPart] = (), *, key: bool = False) -> Location:
         """Where the value at ``path`` stands; with ``key``, where its mapping key stands.
 
@@ -49,17 +65,17 @@ class YamlFile:
         node = self.tree
         line, column = 0, 0
         for depth, part in enumerate(path):
-            last = depth == len(path) - 1
-            if isinstance(node, CommentedMap) and part in node:
-                line, column = node.lc.key(part) if (key and last) else node.lc.value(part)
-                node = node[part]
-            elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-                line, column = node.lc.item(part)
-                node = node[part]
-            else:
-                if isinstance(node, CommentedMap | CommentedSeq) and depth == 0:
+            child = _child(node, part)
+            if child is _ABSENT:
+                if depth == 0 and isinstance(node, CommentedMap | CommentedSeq):
                     line, column = node.lc.line, node.lc.col
                 break
+            if isinstance(node, CommentedMap):
+                at_key = key and depth == len(path) - 1
+                line, column = node.lc.key(part) if at_key else node.lc.value(part)
+            else:
+                line, column = node.lc.item(part)
+            node = child
         return Location(self.path, line + 1, column + 1)
 
     def locations_below(
@@ -70,16 +86,9 @@ class YamlFile:
         Parts of the project that keep the file's shape (a slot, a form, a response) take
         these as they are, so a finding deep inside one points at the exact line.
         """
-        node = self.tree
-        for part in path:
-            if isinstance(node, CommentedMap | CommentedSeq):
-                try:
-                    node = node[part]
-                except (KeyError, IndexError, TypeError):
-                    return
-            else:
-                return
-        yield from self._walk(node, ())
+        node = self.node(path)
+        if node is not None:
+            yield from self._walk(node, ())
 
     def _walk(
         self, node: Any, below: tuple[PathPart, ...]
@@ -96,13 +105,134 @@ class YamlFile:
                 yield from self._walk(child, (*below, index))
 
 
+_ABSENT = object()
+
+
+def _child(node: Any, part: PathPart) -> Any:
+    """The value under ``part`` in a parsed mapping or sequence, or ``_ABSENT``."""
+    if isinstance(node, CommentedMap):
+        return node.get(part, _ABSENT)
+    if isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return _ABSENT
+
+
+MAX_DEPTH = 100
+"""How deeply values may nest in a file. Real project files stay below ten levels; the
+limit keeps a runaway file (generated, or with unclosed brackets) from exhausting the
+stack of the parser or of anything that walks the values afterwards."""
+
+
+class _RefusedError(Exception):
+    """Input that parses as YAML but that a project file cannot hold, with its position
+    (0-based, as the parser counts)."""
+
+    def __init__(self, code: str, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+        self.column = column
+
+    @classmethod
+    def at(cls, code: str, message: str, mark: Any) -> _RefusedError:
+        return cls(code, message, mark.line, mark.column)
+
+
+class _Composer(Composer):
+    """Refuses values nested deeper than :data:`MAX_DEPTH` and aliases used inside the
+    value they name, before the tree is built: both would make everything that walks it
+    recurse without end (ruamel itself turns a recursive alias into a silent null)."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        # A reused anchor is valid YAML (the later one counts); ruamel would warn.
+        self.warn_double_anchors = False
+        self._open: list[str] = []
+        """The anchors of the nodes being composed, outermost first ("" for none)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        open_anchors = self._open
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            if event.anchor in open_anchors:
+                raise _RefusedError.at(
+                    "yaml-recursive-alias",
+                    f"the alias *{event.anchor} stands inside the value its anchor "
+                    f"&{event.anchor} names, so that value would contain itself; write the "
+                    "repeated part out, or anchor a smaller value",
+                    event.start_mark,
+                )
+            return super().compose_node(parent, index)
+        if len(open_anchors) >= MAX_DEPTH:
+            raise _RefusedError.at(
+                "yaml-too-deep",
+                f"the values here are nested too deeply (more than {MAX_DEPTH} levels); "
+                "a project file needs a few levels at most: look for unclosed brackets",
+                event.start_mark,
+            )
+        # Every open node is pushed, anchored or not, so the list's length is the depth.
+        open_anchors.append(event.anchor or "")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            open_anchors.pop()
+
+
+class _Constructor(RoundTripConstructor):
+    """Reports a repeated key and a key that is a list or mapping in a few words, at the
+    key, instead of ruamel's dump of both values."""
+
+    def check_mapping_key(
+        self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any
+    ) -> bool:
+        if isinstance(key, CommentedKeySeq | CommentedKeyMap):
+            kind = "a list" if isinstance(key, CommentedKeySeq) else "a mapping"
+            raise _RefusedError.at(
+                "yaml-complex-key",
+                f"this key is {kind}; keys in a project file are names: write it as one",
+                key_node.start_mark,
+            )
+        if key in mapping:
+            first = ""
+            with contextlib.suppress(KeyError, TypeError):  # a key merged in by `<<` has none
+                first = f" (first at line {mapping.lc.key(key)[0] + 1})"
+            raise _RefusedError.at(
+                "yaml-syntax",
+                f"duplicate key {spelling(key)}{first}; merge the two into one",
+                key_node.start_mark,
+            )
+        return True
+
+
+def spelling(value: Any) -> str:
+    """``value`` as YAML writes it, quoted when it is a string: for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
 def read_yaml_text(path: Path, text: str) -> YamlFile:
     """Parse ``text`` as the content of ``path``; raises :class:`YamlFileError`."""
     yaml = YAML(typ="rt", pure=True)
     yaml.version = (1, 2)
     yaml.allow_duplicate_keys = False
+    # The round-trip tree is kept for its positions; comments are not needed, and the
+    # plain scanner and parser, which skip them, read a fifth faster.
+    yaml.Scanner = Scanner
+    yaml.Parser = Parser
+    yaml.Composer = _Composer
+    yaml.Constructor = _Constructor
     try:
         tree = yaml.load(text)
+        data = to_plain(tree)
+    except _RefusedError as refused:
+        location = Location(path, refused.line + 1, refused.column + 1)
+        raise YamlFileError(Problem(refused.code, refused.message, location)) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         reason = " ".join(str(part) for part in (error.context, error.problem) if part)
@@ -114,7 +244,7 @@ def read_yaml_text(path: Path, text: str) -> YamlFile:
         raise YamlFileError(
             Problem("yaml-syntax", f"invalid YAML: {_one_line(str(error))}", Location(path))
         ) from None
-    return YamlFile(path=path, data=to_plain(tree), tree=tree, text=text)
+    return YamlFile(path=path, data=data, tree=tree, text=text)
 
 
 def read_yaml(path: Path) -> YamlFile:
@@ -150,7 +280,11 @@ def decode_utf8(path: Path, raw: bytes) -> str:
 
 
 def to_plain(node: Any) -> Any:
-    """The tree as plain Python values, so nothing downstream depends on ruamel's types."""
+    """The tree as plain Python values, so nothing downstream depends on ruamel's types.
+
+    It recurses once per level: the trees :func:`read_yaml_text` builds are at most
+    :data:`MAX_DEPTH` deep and free of cycles.
+    """
     if isinstance(node, Mapping):
         return {to_plain(key): to_plain(value) for key, value in node.items()}
     if isinstance(node, list | tuple):
