@@ -40,16 +40,6 @@ from parley.project.yaml_file import YamlFile, YamlFileError, read_yaml
 
 YAML_SUFFIXES = (".yml", ".yaml")
 
-# What this module needs from training_data_file (helper: keep to it, or tell the lead):
-#   read_training_data(file: YamlFile) -> TrainingDataContent
-#   TrainingDataContent()  -- empty; fields: nlu: NLUData, stories: list[Story],
-#       rules: list[Rule], responses: dict[str, list[ResponseVariation]],
-#       response_locations: dict[str, Location], problems: list[Problem],
-#       locations: dict[ModelPath, Location] keyed by paths local to the file:
-#       ("stories", i, "steps", j), ("rules", i, "condition", j), ("nlu", "examples", i),
-#       ("nlu", "synonyms", i), ("nlu", "regexes", i), ("nlu", "lookups", i)
-#   TrainingDataContent.merge(other) -- appends other's content in place
-
 
 def load_project(root: Path | str) -> Project:
     """Read and check the project at ``root``; raise :class:`ProjectError` on any error."""
