@@ -250,3 +250,51 @@ def test_validate_json_reports_a_missing_project_as_json(tmp_path: Path) -> None
     assert document["valid"] is False
     assert document["project"] == str(missing)
     assert "is not a project folder" in document["error"]
+
+
+LEGACY_DOMAIN = """\
+version: "2.0"
+intents: [greet, inform]
+entities: [city]
+slots:
+  city:
+    type: rasa.shared.core.slots.TextSlot
+responses:
+  utter_greet:
+    - text: hi
+"""
+
+
+def test_migrate_writes_a_2x_project_in_the_3x_format(tmp_path: Path) -> None:
+    source = tmp_path / "old"
+    (source / "data").mkdir(parents=True)
+    (source / "domain.yml").write_text(LEGACY_DOMAIN, encoding="utf-8")
+    (source / "data" / "nlu.yml").write_text(
+        'version: "2.0"\nnlu:\n- intent: greet\n  examples: |\n    - hi\n'
+        "- intent: inform\n  examples: |\n    - to [Paris](city)\n",
+        encoding="utf-8",
+    )
+    before = runner.invoke(app, ["validate", str(source), "--format", "json"])
+    assert "legacy-format" in before.stdout
+    target = tmp_path / "new"
+    result = runner.invoke(app, ["migrate", str(source), str(target)])
+    assert result.exit_code == 0, result.output
+    assert "domain.yml" in result.output
+    after = runner.invoke(app, ["validate", str(target), "--format", "json"])
+    assert "legacy-format" not in after.stdout
+    assert json.loads(after.stdout)["valid"] is True
+    assert "mappings:" in (target / "domain.yml").read_text(encoding="utf-8")
+
+
+def test_migrate_refuses_a_project_with_errors_and_an_occupied_target(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "domain.yml").write_text(BROKEN_DOMAIN, encoding="utf-8")
+    result = runner.invoke(app, ["migrate", str(broken), str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "error" in result.output
+    assert not (tmp_path / "out").exists()
+    bot = starter(tmp_path)
+    result = runner.invoke(app, ["migrate", str(bot), str(bot)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output

@@ -273,3 +273,18 @@ def test_each_examples_block_is_measured_once(root: Path, monkeypatch: pytest.Mo
     last = reading.sources.locate(("nlu", "examples", 499))
     assert last is not None
     assert (last.line, last.column) == (4 + 500, 9)
+
+
+# --- what the domain reports while it is assembled --------------------------------------
+
+
+def test_a_2x_domain_conversion_is_reported(root: Path) -> None:
+    # Slots without `mappings` are the Rasa 2.x format; converting them happens while the
+    # domain is assembled, after every file was read, and must still reach the reading.
+    domain = (root / "domain.yml").read_text(encoding="utf-8")
+    write(root / "domain.yml", domain + "slots:\n  city:\n    type: text\n")
+    reading = read_project(root)
+    assert ("legacy-format", Severity.WARNING, "domain.yml") in codes(reading)
+    slot = reading.project.domain.slot("city")
+    assert slot is not None
+    assert slot.mappings

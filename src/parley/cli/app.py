@@ -19,13 +19,14 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from parley.cli import config, init, validate, version
+from parley.cli import config, init, migrate, validate, version
 from parley.cli.console import print_error
 from parley.errors import ParleyError
 
 COMMAND_GROUPS: tuple[Callable[[typer.Typer], None], ...] = (
     init.register,
     validate.register,
+    migrate.register,
     version.register,
     config.register,
 )

@@ -435,7 +435,7 @@ class DomainAssembler:
         self._warn(
             "legacy-format",
             "this domain uses the Rasa 2.x format (slots without `mappings`, or form slot "
-            "mappings); it was converted as `rasa data migrate` would. Run `parley export` "
+            "mappings); it was converted as `rasa data migrate` would. Run `parley migrate` "
             "to write it in the 3.x format",
             self._legacy_files[0],
         )

@@ -73,7 +73,6 @@ class _ProjectReader:
         training = self._read_training_files(self._data_files(), prefix=())
         tests = self._read_training_files(self._test_files(), prefix=("tests",))
         domain.add_responses(training.responses, training.response_locations)
-        self.problems.extend(domain.problems)
         project = Project(
             domain=domain.build(self.sources),
             nlu=training.nlu,
@@ -84,6 +83,7 @@ class _ProjectReader:
             endpoints=self._read_mapping("endpoints.yml"),
             credentials=self._read_mapping("credentials.yml"),
         )
+        self.problems.extend(domain.problems)  # after build, which reports conversions too
         if not any(p.is_error for p in self.problems):
             self.problems.extend(validate_project(project, self.sources))
         return ProjectReading(
