@@ -36,6 +36,7 @@ from parley.core.story import (
     Rule,
     SlotValue,
     SlotWasSetStep,
+    Step,
     StepEntity,
     Story,
     UserStep,
@@ -379,7 +380,6 @@ def test_examples_with_metadata_use_the_list_form() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "  padded  ",
         "two\nlines",
         "tab\tat the end\t",
         "line\u2028separator",
@@ -427,6 +427,56 @@ def test_nlu_data_that_cannot_be_written_is_refused_with_every_reason() -> None:
     assert messages[1].startswith("example 1: ")
     assert "overlaps" in messages[1]
     assert "synonym 'x': ' padded' cannot be written" in messages[2]
+
+
+@pytest.mark.parametrize("text", ["  padded  ", "line break\n", "\r\nfirst", ""])
+def test_an_example_text_that_readers_would_strip_is_refused(text: str) -> None:
+    # Found by the round-trip property: the list form wrote it, and reading stripped it.
+    with pytest.raises(ProjectError) as raised:
+        dump_nlu(NLUData(examples=[Example(text=text, intent="i")]))
+    (problem,) = raised.value.problems
+    assert problem.code == "unwritable-example"
+    assert "readers strip" in problem.message
+
+
+def test_a_domain_declaring_a_name_twice_is_refused() -> None:
+    # Found by the round-trip property: the second slot silently replaced the first.
+    domain = Domain(
+        intents=[Intent(name="greet"), Intent(name="greet", use_entities=False)],
+        slots=[Slot(name="s", type=SlotType.TEXT), Slot(name="s", type=SlotType.BOOL)],
+        e2e_actions=["Hi!", "Hi!"],
+    )
+    with pytest.raises(ProjectError) as raised:
+        dump_domain(domain)
+    assert [problem.message for problem in raised.value.problems] == [
+        "intent 'greet' is declared 2 times; a domain declares each name once, so merge them "
+        "into one",
+        "slot 's' is declared 2 times; a domain declares each name once, so merge them into one",
+        "end-to-end bot text 'Hi!' is declared 2 times; a domain declares each name once, so "
+        "merge them into one",
+    ]
+
+
+def test_a_component_option_called_name_is_refused() -> None:
+    # Found by the round-trip property: the option overwrote the component's own name.
+    config = ModelConfig(pipeline=[ComponentSpec(name="DIETClassifier", options={"name": "x"})])
+    with pytest.raises(ProjectError) as raised:
+        dump_config(config)
+    (problem,) = raised.value.problems
+    assert problem.code == "unwritable-component"
+    assert "'DIETClassifier' has an option called `name`" in problem.message
+
+
+def test_negative_zero_keeps_its_sign() -> None:
+    # Found by the round-trip property: -0.0 was written as 0.
+    slot = Slot(name="f", type=SlotType.FLOAT, min_value=-0.0, max_value=0.0)
+    assert parsed(dump_domain(Domain(slots=[slot])))["slots"]["f"] == {
+        "type": "float",
+        "min_value": -0.0,
+        "max_value": 0,
+        "mappings": [],
+    }
+    assert "min_value: -0.0" in dump_domain(Domain(slots=[slot]))
 
 
 # --- stories and rules --------------------------------------------------------------------
@@ -538,6 +588,34 @@ def test_an_entity_named_like_a_key_of_the_long_form_uses_the_long_form() -> Non
     step = UserStep(intent="i", entities=[StepEntity(entity="role", value="admin")])
     written = parsed(dump_stories([Story(name="s", steps=[step])]))
     assert written["stories"][0]["steps"][0]["entities"] == [{"entity": "role", "value": "admin"}]
+
+
+@pytest.mark.parametrize(
+    ("step", "fault"),
+    [
+        (UserStep(intent="i", user=" hello"), "the user text ' hello' is empty or has spaces"),
+        (UserStep(user="hi\u2028"), "the user text 'hi\\u2028' is empty"),
+        (UserStep(user=""), "the user text '' is empty"),
+        (UserStep(intent="/greet"), "the intent '/greet' starts with `/`"),
+        (ActionStep(action="a", bot="hi"), "it has both an action and a bot text"),
+        (OrStep(alternatives=[]), "the `or` has no alternatives"),
+        (OrStep(alternatives=[UserStep(intent="/x")]), "the intent '/x' starts with `/`"),
+    ],
+)
+def test_a_step_that_would_not_read_back_as_it_is_is_refused(step: Step, fault: str) -> None:
+    # Found by the round-trip property: readers stripped these, or refused the file.
+    story = Story(name="s", steps=[UserStep(intent="i"), step])
+    with pytest.raises(ProjectError) as raised:
+        dump_stories([story])
+    (problem,) = raised.value.problems
+    assert problem.code == "unwritable-step"
+    assert problem.message.startswith(f"story 0 ('s'), step 1: {fault}")
+
+
+def test_a_checkpoint_in_a_rule_is_refused() -> None:
+    rule = Rule(name="r", steps=[CheckpointStep(checkpoint="c"), UserStep(intent="i")])
+    with pytest.raises(ProjectError, match="rule 0 \\('r'\\), step 0: a rule cannot have"):
+        dump_rules([rule])
 
 
 def test_test_stories_hold_stories_and_rules_in_one_file() -> None:

@@ -102,3 +102,64 @@ def test_node_and_location_walk_the_same_tree() -> None:
     assert (location.line, location.column) == (3, 5)
     missing = file.location(("nlu", 0, "missing"))
     assert (missing.line, missing.column) == (2, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "tag", "where"),
+    [
+        ('intents: !!python/object/apply:os.system ["true"]\n', "!!python/object/apply", (1, 10)),
+        ("intents:\n  - !!python/name:os.system x\n", "!!python/name:os.system", (2, 5)),
+        ("a: !!binary aGk=\n", "!!binary", (1, 4)),
+        ("a: !!set {b, c}\n", "!!set", (1, 4)),
+        ("a: !!timestamp 2001-12-14\n", "!!timestamp", (1, 4)),
+        ("a: !custom {b: 1}\n", "!custom", (1, 4)),
+        ("!mine a: 1\n", "!mine", (1, 1)),
+    ],
+)
+def test_tags_of_other_than_plain_values_are_refused(
+    text: str, tag: str, where: tuple[int, int]
+) -> None:
+    # Found by the reader fuzz test: a tagged list was read as if untagged, and its
+    # positions were missing, which crashed locating a value in it.
+    problem = refused(text)
+    assert problem.code == "yaml-tag"
+    assert f"the tag {tag}" in problem.message
+    assert position(problem) == where
+
+
+def test_tags_of_plain_values_are_read_as_plain_values() -> None:
+    # Found by the reader fuzz test: `!!str` values were kept as ruamel's TaggedScalar.
+    text = (
+        "!!str a: !!str 1\nb: !!int '2'\nc: !!float 3\ne: !!seq [!!null '', !!str ]\nf: !!map {}\n"
+    )
+    data = read_yaml_text(PATH, text).data
+    assert data == {"a": "1", "b": 2, "c": 3.0, "e": [None, ""], "f": {}}
+    assert [type(key) for key in data] == [str] * 5
+    assert type(data["a"]) is str
+
+
+@pytest.mark.parametrize("number", ["9" * 5000, "-" + "1" * 4301, "0x" + "f" * 5000])
+def test_a_whole_number_too_long_for_python_is_refused(number: str) -> None:
+    # Found by the reader fuzz test: Python's limit on digits raised ValueError.
+    problem = refused(f"a:\n  b: {number}\n")
+    assert problem.code == "yaml-number"
+    assert position(problem) == (2, 6)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: !!int\n", "!!int '' is not a whole number"),
+        ("a: !!int 0x\n", "!!int '0x' is not a whole number"),
+        ("a: !!int 1.5\n", "!!int '1.5' is not a whole number"),
+        ("a: !!float abc\n", "!!float 'abc' is not a number"),
+        ("a: !!bool maybe\n", "!!bool 'maybe' is not true or false"),
+        ("a: !!null x\n", "!!null 'x' is not null"),
+    ],
+)
+def test_a_value_that_is_not_of_its_tags_type_is_refused(text: str, message: str) -> None:
+    # Found by the reader fuzz test: ruamel failed with IndexError, ValueError or KeyError.
+    problem = refused(text)
+    assert problem.code == "yaml-tag"
+    assert problem.message.startswith(message)
+    assert position(problem) == (1, 4)

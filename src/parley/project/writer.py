@@ -19,10 +19,12 @@ platform's API, which shows a project's parts as files.
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from enum import Enum
 from itertools import groupby
 from pathlib import Path
@@ -158,6 +160,9 @@ def render_project(project: Project) -> dict[Path, str]:
 def dump_domain(domain: Domain) -> str:
     """``domain.yml``: only what differs from the defaults, except slot ``mappings``, which
     Rasa 3.x requires on every slot."""
+    problems = list(_repeated_names(domain))
+    if problems:
+        raise ProjectError(problems, summary="the domain cannot be written")
     doc: dict[str, Any] = {"version": DoubleQuotedScalarString(FORMAT_VERSION)}
     if not domain.store_entities_as_slots:
         doc["config"] = {"store_entities_as_slots": False}
@@ -187,6 +192,26 @@ def dump_domain(domain: Domain) -> str:
         "carry_over_slots_to_new_session": session.carry_over_slots_to_new_session,
     }
     return _emit(doc)
+
+
+def _repeated_names(domain: Domain) -> Iterator[Problem]:
+    """A name declared twice: readers keep one of the two (slots and forms are keyed by
+    name, so the file could not even hold both)."""
+    for kind, names in (
+        ("intent", domain.intent_names),
+        ("entity", domain.entity_names),
+        ("slot", domain.slot_names),
+        ("action", domain.action_names),
+        ("form", domain.form_names),
+        ("end-to-end bot text", domain.e2e_actions),
+    ):
+        for name, count in Counter(names).items():
+            if count > 1:
+                yield Problem(
+                    "unwritable-domain",
+                    f"{kind} {name!r} is declared {count} times; a domain declares each "
+                    "name once, so merge them into one",
+                )
 
 
 def _intent(intent: Intent) -> str | dict[str, Any]:
@@ -334,6 +359,14 @@ def _examples(run: list[Example], position: int, problems: list[Problem]) -> Any
     else the list form, which holds any text and per-example metadata."""
     texts: list[str] = []
     for offset, example in enumerate(run):
+        if example.text == "" or example.text.strip(EXAMPLE_STRIP) != example.text:
+            problems.append(
+                Problem(
+                    "unwritable-example",
+                    f"example {position + offset} ({example.text!r}) is empty or has spaces or "
+                    "line breaks around it, which readers strip, as Rasa does; remove them",
+                )
+            )
         try:
             texts.append(render_annotated(example.text, example.entities))
         except ValueError as error:
@@ -403,12 +436,52 @@ def dump_test_stories(tests: TestData) -> str:
 def _dialogue_doc(
     *, stories: Sequence[Story] | None = None, rules: Sequence[Rule] | None = None
 ) -> dict[str, Any]:
+    problems = [
+        *_unwritable_steps("story", stories or []),
+        *_unwritable_steps("rule", rules or []),
+    ]
+    if problems:
+        raise ProjectError(problems, summary="the stories and rules cannot be written")
     doc: dict[str, Any] = {"version": DoubleQuotedScalarString(FORMAT_VERSION)}
     if stories is not None:
         doc["stories"] = [_story(story) for story in stories]
     if rules is not None:
         doc["rules"] = [_rule(rule) for rule in rules]
     return doc
+
+
+def _unwritable_steps(kind: str, blocks: Sequence[Story | Rule]) -> Iterator[Problem]:
+    for index, block in enumerate(blocks):
+        for number, step in enumerate(block.steps):
+            for fault in _step_faults(step, in_rule=kind == "rule"):
+                yield Problem(
+                    "unwritable-step", f"{kind} {index} ({block.name!r}), step {number}: {fault}"
+                )
+
+
+def _step_faults(step: Step, *, in_rule: bool) -> Iterator[str]:
+    """Why ``step`` would not read back as it is: what readers refuse or change."""
+    match step:
+        case UserStep():
+            if step.intent is not None and step.intent.startswith("/"):
+                yield (
+                    f"the intent {step.intent!r} starts with `/`, which readers drop, as Rasa "
+                    "does for `/greet`; name the intent without it"
+                )
+            if step.user is not None and (step.user.strip() != step.user or not step.user):
+                yield (
+                    f"the user text {step.user!r} is empty or has spaces or line breaks around "
+                    "it, which readers strip, as Rasa does; remove them"
+                )
+        case ActionStep() if step.action is not None and step.bot is not None:
+            yield "it has both an action and a bot text; a step is one of the two, so make it two"
+        case CheckpointStep() if in_rule:
+            yield "a rule cannot have checkpoints, which join stories; use a story for it"
+        case OrStep():
+            if not step.alternatives:
+                yield "the `or` has no alternatives; give it at least one, or remove it"
+            for alternative in step.alternatives:
+                yield from _step_faults(alternative, in_rule=in_rule)
 
 
 def _story(story: Story) -> dict[str, Any]:
@@ -491,6 +564,23 @@ def _slot_value(slot: SlotValue) -> str | dict[str, Any]:
 
 def dump_config(config: ModelConfig) -> str:
     """``config.yml``: each component as ``- name: X`` followed by its options."""
+    named = [
+        component
+        for component in [*(config.pipeline or []), *(config.policies or [])]
+        if "name" in component.options
+    ]
+    if named:
+        raise ProjectError(
+            [
+                Problem(
+                    "unwritable-component",
+                    f"component {component.name!r} has an option called `name`, which the "
+                    "file uses for the component's own name; rename the option",
+                )
+                for component in named
+            ],
+            summary="the configuration cannot be written",
+        )
     doc: dict[str, Any] = {}
     if config.recipe is not None:
         doc["recipe"] = config.recipe
@@ -636,8 +726,11 @@ def _data(value: Any) -> Any:
 
 
 def _number(value: float) -> float | int:
-    """Whole numbers without a trailing ``.0``, as people write them."""
-    return int(value) if value.is_integer() else value
+    """Whole numbers without a trailing ``.0``, as people write them; ``-0.0`` keeps its
+    sign, which ``0`` would lose."""
+    if not value.is_integer() or (value == 0 and math.copysign(1.0, value) < 0):
+        return value
+    return int(value)
 
 
 # -- files --------------------------------------------------------------------------------

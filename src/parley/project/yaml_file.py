@@ -2,24 +2,34 @@
 
 YAML is read as version 1.2, as Rasa reads it, so ``yes``/``no``/``on``/``off`` stay strings
 (``title: Yes`` is a button title, not a boolean). The text must be UTF-8; anything else is
-reported with the position of the first bad byte rather than guessed at.
+reported with the position of the first bad byte rather than guessed at. Tags that ask
+for anything but plain values (``!!python/object/apply:…``, ``!!binary``) are refused,
+never constructed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedKeyMap, CommentedKeySeq, CommentedMap, CommentedSeq
+from ruamel.yaml.comments import (
+    CommentedKeyMap,
+    CommentedKeySeq,
+    CommentedMap,
+    CommentedSeq,
+    TaggedScalar,
+)
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.events import AliasEvent, ScalarEvent
+from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.parser import Parser
 from ruamel.yaml.scanner import Scanner
 
@@ -139,10 +149,34 @@ class _RefusedError(Exception):
         return cls(code, message, mark.line, mark.column)
 
 
+_CORE_TAG = "tag:yaml.org,2002:"
+PLAIN_TAGS = frozenset(
+    {"!", *(_CORE_TAG + kind for kind in ("str", "int", "float", "bool", "null", "seq", "map"))}
+)
+"""The explicit tags a project file may use: those of plain values, and ``!``. Other tags
+(``!!python/object/apply:…``, ``!!binary``, ``!!set``, ``!custom``) ask for values a project
+cannot hold, and some ask a loader to run code; they are refused, never built."""
+
+
+_TYPED_SCALARS = {
+    _CORE_TAG + "int": "a whole number",
+    _CORE_TAG + "float": "a number",
+    _CORE_TAG + "bool": "true or false",
+    _CORE_TAG + "null": "null",
+}
+"""Tags that ask for a scalar of a type, with what the scalar must then be."""
+
+
+def _shown_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix(_CORE_TAG) if tag.startswith(_CORE_TAG) else tag
+
+
 class _Composer(Composer):
-    """Refuses values nested deeper than :data:`MAX_DEPTH` and aliases used inside the
-    value they name, before the tree is built: both would make everything that walks it
-    recurse without end (ruamel itself turns a recursive alias into a silent null)."""
+    """Refuses, before the tree is built, tags other than :data:`PLAIN_TAGS` (and typed
+    scalars whose text is not of their type), values nested deeper than :data:`MAX_DEPTH`
+    and aliases used inside the value they name: the latter two would make everything that
+    walks the tree recurse without end (ruamel itself turns a recursive alias into a
+    silent null)."""
 
     def __init__(self, loader: Any = None) -> None:
         super().__init__(loader)
@@ -164,6 +198,16 @@ class _Composer(Composer):
                     event.start_mark,
                 )
             return super().compose_node(parent, index)
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in PLAIN_TAGS:
+            raise _RefusedError.at(
+                "yaml-tag",
+                f"the tag {_shown_tag(tag)} is not allowed: project files hold plain values "
+                "(text, numbers, true/false, null, lists and mappings); remove the tag",
+                event.start_mark,
+            )
+        if isinstance(event, ScalarEvent) and tag in _TYPED_SCALARS:
+            self._check_typed(event, tag)
         if len(open_anchors) >= MAX_DEPTH:
             raise _RefusedError.at(
                 "yaml-too-deep",
@@ -178,10 +222,40 @@ class _Composer(Composer):
         finally:
             open_anchors.pop()
 
+    def _check_typed(self, event: ScalarEvent, tag: str) -> None:
+        """A scalar tagged ``!!int``, ``!!float``, ``!!bool`` or ``!!null`` must read as that
+        type untagged too: on other text, ruamel's constructors fail with whatever exception
+        Python raises (IndexError, KeyError, ValueError)."""
+        implicit = str(self.resolver.resolve(ScalarNode, event.value, (True, False)))
+        if implicit == tag or (tag.endswith("float") and implicit.endswith("int")):
+            return
+        raise _RefusedError.at(
+            "yaml-tag",
+            f"{_shown_tag(tag)} {spelling(event.value)} is not {_TYPED_SCALARS[tag]}; fix the "
+            "value or remove the tag",
+            event.start_mark,
+        )
+
 
 class _Constructor(RoundTripConstructor):
     """Reports a repeated key and a key that is a list or mapping in a few words, at the
-    key, instead of ruamel's dump of both values."""
+    key, instead of ruamel's dump of both values, and refuses whole numbers too long for
+    Python to spell out."""
+
+    def construct_yaml_int(self, node: Any) -> int:
+        try:
+            value: int = super().construct_yaml_int(node)
+            # Messages spell numbers out, which Python refuses beyond a limit of digits
+            # (decimal numbers that long cannot even be read).
+            str(value)
+        except ValueError:
+            raise _RefusedError.at(
+                "yaml-number",
+                "this whole number has more digits than Python handles "
+                f"({sys.get_int_max_str_digits()}); put it in quotes if it is meant as text",
+                node.start_mark,
+            ) from None
+        return value
 
     def check_mapping_key(
         self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any
@@ -203,6 +277,9 @@ class _Constructor(RoundTripConstructor):
                 key_node.start_mark,
             )
         return True
+
+
+_Constructor.add_constructor(_CORE_TAG + "int", _Constructor.construct_yaml_int)
 
 
 def spelling(value: Any) -> str:
@@ -293,6 +370,8 @@ def to_plain(node: Any) -> Any:
         return node
     if isinstance(node, str):
         return str(node)
+    if isinstance(node, TaggedScalar):  # `!!str x`: the only tag on a scalar that is kept
+        return str(node.value)
     if isinstance(node, int):
         return int(node)
     if isinstance(node, float):
