@@ -7,7 +7,10 @@ Catch :class:`ParleyError` to handle all of them. The tree::
     ├── ProjectError              a project cannot be read, or it is invalid
     │   ├── ProjectExistsError    the folder for a new project is not empty, or is a file
     │   └── ProjectNotFoundError  the folder or a file the project needs is not there
-    └── UnknownNameError          a name (component, policy, channel, …) is not registered
+    ├── UnknownNameError          a name (component, policy, channel, …) is not registered
+    ├── ModelError                a model artifact is corrupt, unsafe, or cannot be used here
+    └── ServiceError              a service Parley calls did not answer usefully
+        └── DucklingError         Duckling is down, timed out, or cannot use the time zones
 
 Each message says what is wrong and how to fix it, naming the valid options where
 there is a closed set of them. User-facing commands print the message, never a traceback.
@@ -69,3 +72,17 @@ class UnknownNameError(ParleyError, LookupError):
         super().__init__(
             f"unknown {kind} {name!r}; valid {kind}s are: {', '.join(self.valid) or '(none)'}"
         )
+
+
+class ModelError(ParleyError):
+    """A model artifact is corrupt, truncated, unsafe, or was made for something else."""
+
+
+class ServiceError(ParleyError):
+    """A service Parley calls (Duckling, an action server, …) is down, slow, or answered
+    something unusable. Callers on the serving path log it and go on without that service."""
+
+
+class DucklingError(ServiceError):
+    """Duckling could not answer (server down, timeout, unreadable reply, unusable time
+    zones). The extractor logs it and goes on without Duckling's entities."""
