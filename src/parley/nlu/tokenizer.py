@@ -1,0 +1,65 @@
+"""Splitting text into word tokens, for any script.
+
+A token is a run of letters/digits (with inner apostrophes and hyphens, so "don't" and
+"e-mail" stay whole), or one symbol such as an emoji; punctuation is dropped as Rasa's
+WhitespaceTokenizer drops it. Scripts written without spaces (Chinese, Japanese, Thai) fall
+back to one token per character, which is what the n-gram featurizers then combine.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import ClassVar
+
+from parley.nlu.component import TOKENS, Component
+from parley.nlu.message import Message, Token
+
+_WORD = re.compile(r"\w+(?:['’\-]\w+)*", re.UNICODE)
+_UNSPACED_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR")
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    position = 0
+    for match in _WORD.finditer(text):
+        _symbols(text, position, match.start(), tokens)
+        word = match.group()
+        if _is_unspaced(word):
+            tokens.extend(
+                Token(ch, match.start() + i, match.start() + i + 1) for i, ch in enumerate(word)
+            )
+        else:
+            tokens.append(Token(word, match.start(), match.end()))
+        position = match.end()
+    _symbols(text, position, len(text), tokens)
+    return tokens
+
+
+def _symbols(text: str, start: int, end: int, tokens: list[Token]) -> None:
+    """Emoji and other symbols between words become tokens of their own; punctuation,
+    spaces and control characters do not."""
+    for index in range(start, end):
+        if unicodedata.category(text[index]) in {"So", "Sm", "Sc"}:
+            tokens.append(Token(text[index], index, index + 1))
+
+
+def _is_unspaced(word: str) -> bool:
+    return any(unicodedata.name(ch, "").startswith(_UNSPACED_SCRIPTS) for ch in word[:4])
+
+
+class WhitespaceTokenizer(Component):
+    name = "WhitespaceTokenizer"
+    provides = frozenset({TOKENS})
+    defaults: ClassVar[dict[str, object]] = {}
+    ignored_options = frozenset(
+        {
+            "intent_tokenization_flag",
+            "intent_split_symbol",
+            "token_pattern",
+            "prefix_separator_symbol",
+        }
+    )
+
+    def process(self, message: Message) -> None:
+        message.tokens = tokenize(message.text)
