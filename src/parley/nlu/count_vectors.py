@@ -1,0 +1,355 @@
+"""Bag-of-n-grams sentence features, configured like Rasa's CountVectorsFeaturizer.
+
+``analyzer: word`` counts n-grams of the tokenizer's tokens (so features agree with what the
+tokenizer and the entity extractor see); ``char`` and ``char_wb`` count character n-grams of
+the text (``char_wb`` only inside word boundaries, padded with spaces), which makes the
+classifier robust to typos and inflections.
+
+Weighting differs from Rasa on purpose. Rasa feeds raw counts to DIET, which learns its own
+scaling; a linear classifier does markedly better on tf-idf: each count becomes
+``1 + log(count)`` (sublinear tf, so a repeated word does not dominate), is multiplied by the
+term's smoothed inverse document frequency (rare, telling n-grams weigh more) and the row is
+scaled to unit length (long and short messages compare). ``weighting: count`` gives Rasa's
+raw counts instead.
+
+scikit-learn learns the vocabulary and the idf at training time; both are persisted as JSON
+and ``.npz``. Turning a message into its row is a dictionary look-up per n-gram, done here
+rather than through a fitted scikit-learn object, so a loaded model needs no pickle and one
+message costs microseconds.
+
+scikit-learn is imported inside the functions that use it: it takes over a second to import,
+and a process that only needs the component's options (a fingerprint for an unchanged
+retrain, ``parley --help``) must not pay for it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, Self
+
+import numpy as np
+from scipy import sparse
+
+from parley.core.problem import Problem
+from parley.errors import ModelError, ProjectError
+from parley.nlu.component import (
+    SENTENCE_FEATURES,
+    TOKENS,
+    Component,
+    ComponentContext,
+    TrainingData,
+)
+from parley.nlu.message import Message
+from parley.nlu.resource import Resource
+
+ANALYZERS = ("word", "char", "char_wb")
+WEIGHTINGS = ("tfidf", "count")
+_MAX_CHARS = 10_000
+"""Character n-grams are taken from at most this many characters of a message: a 100 kB
+paste would otherwise cost half a million look-ups for features a classifier cannot use."""
+
+Analyzer = Callable[[Message], list[str]]
+
+
+def _fail(message: str) -> ProjectError:
+    return ProjectError([Problem("pipeline-invalid-option", message)], summary=message)
+
+
+class CountVectorsFeaturizer(Component):
+    """A 1×n sparse row per message: the (tf-idf weighted) counts of its n-grams."""
+
+    name = "CountVectorsFeaturizer"
+    requires = frozenset({TOKENS})
+    provides = frozenset({SENTENCE_FEATURES})
+    defaults: ClassVar[Mapping[str, Any]] = {
+        "analyzer": "word",
+        "min_ngram": 1,
+        "max_ngram": 1,
+        "lowercase": True,
+        "min_df": 1,
+        "max_df": 1.0,
+        "max_features": None,
+        "stop_words": None,
+        "OOV_token": None,
+        "OOV_words": [],
+        "weighting": "tfidf",
+    }
+    ignored_options = frozenset(
+        {
+            "alias",
+            "additional_vocabulary_size",
+            "token_pattern",  # words come from the pipeline's tokenizer
+            "use_shared_vocab",  # Rasa shares a vocabulary with intent-label featurization
+        }
+    )
+
+    VOCABULARY_FILE = "vocabulary.json"
+    WEIGHTS_FILE = "idf.npz"
+
+    def __init__(
+        self, config: Mapping[str, Any] | None = None, context: ComponentContext | None = None
+    ) -> None:
+        super().__init__(config, context)
+        self._validate()
+        self.feature_key = f"{self.name}:{id(self)}"
+        self.vocabulary: dict[str, int] = {}
+        self._known_words: frozenset[str] = frozenset()
+        self.idf = np.zeros(0, dtype=np.float64)
+        self.analyzer = self._build_analyzer()
+
+    # ----------------------------------------------------------------- configuration
+
+    def _validate(self) -> None:
+        config = self.config
+        if config["analyzer"] not in ANALYZERS:
+            raise _fail(
+                f"{self.name} option analyzer={config['analyzer']!r} is not valid; "
+                f"use one of: {', '.join(ANALYZERS)}"
+            )
+        if config["weighting"] not in WEIGHTINGS:
+            raise _fail(
+                f"{self.name} option weighting={config['weighting']!r} is not valid; "
+                f"use one of: {', '.join(WEIGHTINGS)}"
+            )
+        low, high = config["min_ngram"], config["max_ngram"]
+        if not _is_int(low) or not _is_int(high) or not 1 <= low <= high <= 20:
+            raise _fail(
+                f"{self.name} needs whole numbers 1 <= min_ngram <= max_ngram <= 20, "
+                f"got min_ngram={low!r}, max_ngram={high!r}"
+            )
+        for key in ("min_df", "max_df"):
+            value = config[key]
+            valid = (_is_int(value) and value >= 1) or (
+                isinstance(value, float) and 0.0 <= value <= 1.0
+            )
+            if not valid:
+                raise _fail(
+                    f"{self.name} option {key}={value!r} is not valid; give a number of "
+                    "messages (a whole number >= 1) or a fraction of them (0.0 to 1.0)"
+                )
+        max_features = config["max_features"]
+        if max_features is not None and not (_is_int(max_features) and max_features >= 1):
+            raise _fail(
+                f"{self.name} option max_features={max_features!r} is not valid; "
+                "give a whole number >= 1, or leave it out to keep every n-gram"
+            )
+        stop_words = config["stop_words"]
+        if stop_words is not None and not (stop_words == "english" or _is_str_list(stop_words)):
+            raise _fail(
+                f"{self.name} option stop_words={stop_words!r:.80} is not valid; give a list "
+                "of words, 'english' (scikit-learn's list), or leave it out"
+            )
+        if not isinstance(config["lowercase"], bool):
+            raise _fail(f"{self.name} option lowercase must be true or false")
+        oov = config["OOV_token"]
+        if oov is not None and not (isinstance(oov, str) and oov):
+            raise _fail(f"{self.name} option OOV_token must be a word such as 'oov', or null")
+        if not _is_str_list(config["OOV_words"]):
+            raise _fail(f"{self.name} option OOV_words must be a list of words")
+
+    def _build_analyzer(self) -> Analyzer:
+        """The n-grams of one message, as scikit-learn's analyzer of the same options
+        would produce them (character analyzers *are* scikit-learn's)."""
+        config = self.config
+        low, high = config["min_ngram"], config["max_ngram"]
+        lowercase: bool = config["lowercase"]
+        if config["analyzer"] != "word":
+            from sklearn.feature_extraction.text import CountVectorizer  # noqa: PLC0415
+
+            chars: Callable[[str], list[str]] = CountVectorizer(
+                analyzer=config["analyzer"], ngram_range=(low, high), lowercase=lowercase
+            ).build_analyzer()
+
+            def char_ngrams(message: Message) -> list[str]:
+                return chars(message.text[:_MAX_CHARS])
+
+            return char_ngrams
+
+        stop = self._stop_words()
+        oov_token: str | None = config["OOV_token"]
+        oov_words = {w.lower() if lowercase else w for w in config["OOV_words"]}
+
+        def word_ngrams(message: Message) -> list[str]:
+            words = [t.norm if lowercase else t.text for t in message.tokens]
+            if oov_token is not None:
+                known = self._known_words
+                words = [
+                    oov_token if w in oov_words or (known and w not in known) else w for w in words
+                ]
+            if stop:
+                words = [w for w in words if w not in stop]
+            if high == 1:
+                return words
+            grams = list(words) if low == 1 else []
+            for n in range(max(low, 2), high + 1):
+                grams.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+            return grams
+
+        return word_ngrams
+
+    def _stop_words(self) -> frozenset[str]:
+        stop_words = self.config["stop_words"]
+        if stop_words is None:
+            return frozenset()
+        if stop_words == "english":
+            from sklearn.feature_extraction.text import CountVectorizer  # noqa: PLC0415
+
+            words: Sequence[str] = sorted(
+                CountVectorizer(stop_words="english").get_stop_words() or ()
+            )
+        else:
+            words = stop_words
+        return frozenset(w.lower() if self.config["lowercase"] else w for w in words)
+
+    # ----------------------------------------------------------------- training
+
+    def train(self, data: TrainingData) -> None:
+        from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer  # noqa: PLC0415
+
+        # The vocabulary is unknown while it is being learnt, so OOV replacement applies
+        # only to the configured OOV_words here (as in Rasa).
+        self._set_vocabulary({})
+        documents = [self.analyzer(m) for m in data.messages]
+        config = self.config
+        counter = CountVectorizer(
+            analyzer=_identity,
+            min_df=config["min_df"],
+            max_df=config["max_df"],
+            max_features=config["max_features"],
+            dtype=np.float64,
+        )
+        try:
+            counts = counter.fit_transform(documents)
+        except ValueError as error:
+            text = str(error)
+            if "empty vocabulary" in text or "no terms remain" in text:
+                self.context.warn(
+                    "nlu-empty-vocabulary",
+                    f"{self.name} ({config['analyzer']}) found no n-grams to learn in the "
+                    "training data (after min_df/max_df/stop_words); it adds no features",
+                )
+                self.idf = np.zeros(0, dtype=np.float64)
+                return
+            raise _fail(
+                f"{self.name} cannot learn a vocabulary with min_df={config['min_df']!r} and "
+                f"max_df={config['max_df']!r} on {len(documents)} messages: {text}; lower "
+                "min_df or raise max_df"
+            ) from error
+        vocabulary: dict[str, int] = {
+            str(term): int(index) for term, index in counter.vocabulary_.items()
+        }
+        self._set_vocabulary(vocabulary)
+        if config["weighting"] == "tfidf":
+            weights = TfidfTransformer(sublinear_tf=True).fit(counts)
+            self.idf = np.asarray(weights.idf_, dtype=np.float64)
+        else:
+            self.idf = np.ones(len(vocabulary), dtype=np.float64)
+
+    # ----------------------------------------------------------------- inference
+
+    def _set_vocabulary(self, vocabulary: dict[str, int]) -> None:
+        self.vocabulary = vocabulary
+        # Words never hold spaces (the tokenizer splits on them), so the words of a word
+        # n-gram vocabulary are its terms split on spaces; OOV replacement needs them.
+        if self.config["analyzer"] == "word":
+            self._known_words = frozenset(w for term in vocabulary for w in term.split(" "))
+
+    @property
+    def size(self) -> int:
+        return len(self.vocabulary)
+
+    def _row(self, message: Message) -> tuple[list[int], list[float]]:
+        counts: dict[int, int] = {}
+        vocabulary = self.vocabulary
+        for gram in self.analyzer(message):
+            index = vocabulary.get(gram)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        if not counts:
+            return [], []
+        indices = sorted(counts)
+        if self.config["weighting"] == "count":
+            return indices, [float(counts[i]) for i in indices]
+        idf = self.idf
+        values = [(1.0 + math.log(counts[i])) * float(idf[i]) for i in indices]
+        norm = math.sqrt(sum(v * v for v in values))
+        return indices, [v / norm for v in values]
+
+    def process(self, message: Message) -> None:
+        indices, values = self._row(message)
+        message.sentence_features[self.feature_key] = sparse.csr_matrix(
+            (
+                np.asarray(values, dtype=np.float64),
+                np.asarray(indices, dtype=np.int32),
+                [0, len(indices)],
+            ),
+            shape=(1, self.size),
+        )
+
+    def process_batch(self, messages: Sequence[Message]) -> None:
+        """One sparse matrix for the batch, sliced into rows: cheaper than a matrix per
+        message when training or evaluating thousands of them."""
+        indptr = [0]
+        indices: list[int] = []
+        values: list[float] = []
+        for message in messages:
+            row_indices, row_values = self._row(message)
+            indices.extend(row_indices)
+            values.extend(row_values)
+            indptr.append(len(indices))
+        matrix = sparse.csr_matrix(
+            (np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int32), indptr),
+            shape=(len(messages), self.size),
+        )
+        for row, message in enumerate(messages):
+            message.sentence_features[self.feature_key] = matrix[row]
+
+    # ----------------------------------------------------------------- persistence
+
+    def persist(self, resource: Resource) -> None:
+        terms = [""] * len(self.vocabulary)
+        for term, index in self.vocabulary.items():
+            terms[index] = term
+        resource.write_json(self.VOCABULARY_FILE, {"terms": terms})
+        resource.write_arrays(self.WEIGHTS_FILE, idf=self.idf)
+
+    @classmethod
+    def load(cls, config: Mapping[str, Any], resource: Resource, context: ComponentContext) -> Self:
+        featurizer = cls(config, context)
+        label = f"model file {resource.root.name}/{cls.VOCABULARY_FILE}"
+        stored = resource.read_json(cls.VOCABULARY_FILE)
+        terms = stored.get("terms") if isinstance(stored, dict) else None
+        if not _is_str_list(terms):
+            raise ModelError(f"{label} is not a list of terms; train the model again")
+        assert isinstance(terms, list)
+        vocabulary = {term: index for index, term in enumerate(terms)}
+        if len(vocabulary) != len(terms):
+            raise ModelError(f"{label} lists a term twice; train the model again")
+        idf = resource.read_arrays(cls.WEIGHTS_FILE).get("idf")
+        if (
+            idf is None
+            or idf.ndim != 1
+            or idf.shape[0] != len(terms)
+            or not np.issubdtype(idf.dtype, np.floating)
+            or not np.all(np.isfinite(idf))
+        ):
+            raise ModelError(
+                f"model file {resource.root.name}/{cls.WEIGHTS_FILE} does not match the "
+                "vocabulary; train the model again"
+            )
+        featurizer._set_vocabulary(vocabulary)
+        featurizer.idf = idf.astype(np.float64)
+        return featurizer
+
+
+def _identity(document: list[str]) -> list[str]:
+    return document
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
