@@ -1,0 +1,326 @@
+from __future__ import annotations
+
+import itertools
+import string
+from pathlib import Path
+
+import pytest
+
+from parley.core.messages import IntentPrediction
+from parley.core.training_data import EntityAnnotation, Example, LookupTable, NLUData
+from parley.errors import ModelError, ProjectError
+from parley.nlu.component import Component, ComponentContext, TrainingData
+from parley.nlu.crf_entity_extractor import CRFEntityExtractor, decode
+from parley.nlu.lexical_syntactic import LexicalSyntacticFeaturizer
+from parley.nlu.message import Message
+from parley.nlu.regex_featurizer import RegexFeaturizer
+from parley.nlu.resource import Resource
+from parley.nlu.tokenizer import WhitespaceTokenizer
+
+CITIES = ["Berlin", "Paris", "Rome", "New York", "San Francisco", "Oslo", "Lima", "Tokyo"]
+
+
+def annotated(template: str, **values: tuple[str, str, str | None, str | None]) -> Example:
+    """``template`` with ``{slot}`` holes filled by (text, entity, role, group)."""
+    text = ""
+    entities = []
+    for literal, field, _, _ in string.Formatter().parse(template):
+        text += literal
+        if field:
+            value, entity, role, group = values[field]
+            entities.append(
+                EntityAnnotation(
+                    start=len(text),
+                    end=len(text) + len(value),
+                    value=value,
+                    entity=entity,
+                    role=role,
+                    group=group,
+                )
+            )
+            text += value
+    return Example(text=text, intent="book", entities=entities)
+
+
+def travel_data() -> NLUData:
+    examples = []
+    sizes = itertools.cycle(itertools.permutations(["large", "small", "medium"], 2))
+    toppings = itertools.cycle(itertools.permutations(["ham", "olives", "cheese", "tuna"], 2))
+    for origin, destination in itertools.permutations(CITIES, 2):
+        (size1, size2), (topping1, topping2) = next(sizes), next(toppings)
+        examples.append(
+            annotated(
+                "fly from {a} to {b}",
+                a=(origin, "city", "departure", None),
+                b=(destination, "city", "destination", None),
+            )
+        )
+        examples.append(
+            annotated(
+                "a {s1} pizza with {t1} and a {s2} pizza with {t2} to {c}",
+                s1=(size1, "size", None, "1"),
+                t1=(topping1, "topping", None, "1"),
+                s2=(size2, "size", None, "2"),
+                t2=(topping2, "topping", None, "2"),
+                c=(destination, "city", None, None),
+            )
+        )
+    examples.append(Example(text="hello there", intent="greet"))
+    return NLUData(examples=examples)
+
+
+def pipeline(context: ComponentContext, **crf: object) -> list[Component]:
+    return [
+        WhitespaceTokenizer({}, context),
+        LexicalSyntacticFeaturizer({}, context),
+        RegexFeaturizer({}, context),
+        CRFEntityExtractor(crf, context),
+    ]
+
+
+def train(nlu: NLUData, context: ComponentContext | None = None, **crf: object) -> list[Component]:
+    context = context or ComponentContext()
+    components = pipeline(context, **crf)
+    data = TrainingData.from_nlu(nlu)
+    for component in components:
+        component.train(data)
+        component.process_batch(data.messages)
+    return components
+
+
+def parse(components: list[Component], text: str) -> Message:
+    message = Message(text=text)
+    for component in components:
+        component.process(message)
+    return message
+
+
+@pytest.fixture(scope="module")
+def travel() -> list[Component]:
+    return train(travel_data())
+
+
+def test_entities_with_roles_are_extracted(travel: list[Component]) -> None:
+    entities = parse(travel, "fly from Lima to San Francisco").entities
+    assert [(e.entity, e.value, e.role) for e in entities] == [
+        ("city", "Lima", "departure"),
+        ("city", "San Francisco", "destination"),
+    ]
+    first = entities[0]
+    assert first.extractor == "CRFEntityExtractor"
+    assert first.start == 9
+    assert first.end == 13
+    assert first.group is None
+    assert first.confidence_group is None
+    for entity in entities:
+        assert entity.confidence_entity is not None
+        assert 0.5 < entity.confidence_entity <= 1.0
+        assert entity.confidence_role is not None
+        assert 0.5 < entity.confidence_role <= 1.0
+
+
+def test_groups_tie_entities_together(travel: list[Component]) -> None:
+    text = "a small pizza with ham and a large pizza with olives to Oslo"
+    entities = parse(travel, text).entities
+    assert [(e.value, e.entity, e.group) for e in entities] == [
+        ("small", "size", "1"),
+        ("ham", "topping", "1"),
+        ("large", "size", "2"),
+        ("olives", "topping", "2"),
+        ("Oslo", "city", None),
+    ]
+
+
+def test_bilou_decoding_keeps_every_tagged_token() -> None:
+    tags = ["B-city", "L-city", "O", "U-city", "U-city", "I-size", "L-size", "B-x", "B-x"]
+    assert decode(tags, bilou=True) == [
+        ("city", 0, 1),
+        ("city", 3, 3),
+        ("city", 4, 4),
+        ("size", 5, 6),
+        ("x", 7, 7),
+        ("x", 8, 8),
+    ]
+    assert decode(["city", "city", "O", "size"], bilou=False) == [("city", 0, 1), ("size", 3, 3)]
+
+
+def test_without_bilou_multi_word_entities_still_come_out_whole() -> None:
+    components = train(travel_data(), BILOU_flag=False)
+    entities = parse(components, "fly from New York to Rome").entities
+    assert [e.value for e in entities] == ["New York", "Rome"]
+
+
+def test_an_annotation_inside_a_word_warns_and_trains_on_the_whole_word() -> None:
+    context = ComponentContext()
+    nlu = travel_data()
+    cut = Example(
+        text="fly from New York",
+        intent="book",
+        entities=[EntityAnnotation(start=9, end=16, value="New Yor", entity="city")],
+    )
+    train(NLUData(examples=[*nlu.examples, cut]), context)
+    warnings = [p for p in context.problems if p.code == "nlu-entity-misaligned"]
+    assert len(warnings) == 1
+    assert "'New Yor' (city)" in warnings[0].message
+    assert "fly from New York" in warnings[0].message
+
+
+def test_entities_split_at_commas_unless_switched_off() -> None:
+    example = annotated("visit {c} please", c=("Paris, Rome", "city", None, None))
+    nlu = NLUData(examples=[example] * 5 + travel_data().examples[:20])
+    text = "visit Paris, Rome please"
+    split = train(nlu)
+    assert [e.value for e in parse(split, text).entities] == ["Paris", "Rome"]
+    whole = train(nlu, split_entities_by_comma={"city": False})
+    assert [e.value for e in parse(whole, text).entities] == ["Paris, Rome"]
+
+
+def test_lookup_matches_become_features() -> None:
+    nlu = travel_data()
+    with_lookup = NLUData(
+        examples=nlu.examples, lookups=[LookupTable(name="city", elements=["Quito"])]
+    )
+    components = train(with_lookup, features=[["pattern"], ["low", "pattern"], ["pattern"]])
+    extractor = components[3]
+    assert isinstance(extractor, CRFEntityExtractor)
+    items = extractor._items(parse(components, "fly from Quito to Rome"))
+    assert items[2]["f:pattern:city"] == 1.0
+    assert items[1]["1:pattern:city"] == 1.0
+    assert items[3]["-1:pattern:city"] == 1.0
+    assert not any("pattern" in key for key in items[0])
+
+
+def test_persisted_model_tags_the_same(travel: list[Component], tmp_path: Path) -> None:
+    extractor = travel[3]
+    assert isinstance(extractor, CRFEntityExtractor)
+    extractor.persist(Resource(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "crf.json",
+        "entity.crfsuite",
+        "group.crfsuite",
+        "role.crfsuite",
+    ]
+    loaded = CRFEntityExtractor.load(extractor.config, Resource(tmp_path), ComponentContext())
+    text = "fly from Oslo to Tokyo and a large pizza with ham"
+    again = [*travel[:3], loaded]
+    assert parse(again, text).entities == parse(travel, text).entities
+
+
+def test_training_is_deterministic(travel: list[Component]) -> None:
+    again = train(travel_data())
+    assert isinstance(again[3], CRFEntityExtractor)
+    assert isinstance(travel[3], CRFEntityExtractor)
+    assert again[3].models == travel[3].models
+
+
+def test_no_entities_trains_nothing_and_extracts_nothing(tmp_path: Path) -> None:
+    nlu = NLUData(examples=[Example(text="hi", intent="greet"), Example(text="bye", intent="bye")])
+    components = train(nlu)
+    extractor = components[3]
+    assert isinstance(extractor, CRFEntityExtractor)
+    assert extractor.models == {}
+    assert parse(components, "fly from Paris").entities == []
+    extractor.persist(Resource(tmp_path))
+    loaded = CRFEntityExtractor.load({}, Resource(tmp_path), ComponentContext())
+    assert loaded.models == {}
+
+
+def test_progress_is_reported() -> None:
+    seen: list[tuple[str, float]] = []
+    train(travel_data(), ComponentContext(progress=lambda what, done: seen.append((what, done))))
+    assert any("entity tagger" in what for what, _ in seen)
+    assert all(0.0 <= done <= 1.0 for _, done in seen)
+
+
+def test_a_corrupt_model_file_is_a_model_error(travel: list[Component], tmp_path: Path) -> None:
+    travel[3].persist(Resource(tmp_path))
+    (tmp_path / "entity.crfsuite").write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="train the model again"):
+        CRFEntityExtractor.load({}, Resource(tmp_path), ComponentContext())
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"features": [["low"], ["nonsense"], ["low"]]}, "valid names"),
+        ({"max_iterations": 0}, "max_iterations"),
+        ({"L1_c": -1}, "L1_c"),
+        ({"split_entities_by_comma": "yes"}, "split_entities_by_comma"),
+        ({"BILOU": True}, "BILOU_flag"),
+    ],
+)
+def test_bad_options_are_explained(options: dict[str, object], expected: str) -> None:
+    with pytest.raises(ProjectError, match=expected):
+        CRFEntityExtractor(options)
+
+
+def test_rasa_options_are_accepted() -> None:
+    CRFEntityExtractor(
+        {
+            "featurizers": [],
+            "features": [["low", "pos"], ["bias", "pos2", "text_dense_features", "pattern"], []],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "\x00\x01\x1b[31m",
+        "I ❤️ 🍕 to Paris!",
+        "Привет Paris 世界",
+        "Paris " * 2_000,
+        "x" * 100_000,
+        "\ud800 Oslo",
+    ],
+)
+def test_odd_text_never_raises(travel: list[Component], text: str) -> None:
+    message = parse(travel, text)
+    for entity in message.entities:
+        assert text[entity.start : entity.end] == entity.value
+
+
+def test_word_pairs_and_the_whole_message_are_features() -> None:
+    extractor = CRFEntityExtractor(
+        {"features": [["bigram"], ["low", "bigram", "sentence", "shape"], []]}
+    )
+    message = Message(text="Fly to Quito 2024")
+    WhitespaceTokenizer().process(message)
+    items = extractor._items(message)
+    assert set(items[0]) == {
+        "0:low:fly",
+        "0:bigram:|fly",
+        "0:shape:Xx",
+        "sentence:fly",
+        "sentence:to",
+        "sentence:quito",
+        "sentence:2024",
+    }
+    assert "-1:bigram:fly|to" in items[2]
+    assert "0:bigram:to|quito" in items[2]
+    assert "0:shape:d" in items[3]
+    many = Message(text=" ".join(f"w{number}" for number in range(100)))
+    WhitespaceTokenizer().process(many)
+    assert sum(key.startswith("sentence:") for key in extractor._items(many)[0]) == 64
+
+
+def test_the_predicted_intent_is_a_feature_when_a_classifier_ran_before() -> None:
+    extractor = CRFEntityExtractor({"features": [[], ["low", "intent"], []]})
+    message = Message(text="to Quito")
+    WhitespaceTokenizer().process(message)
+    assert extractor._items(message) == [{"0:low:to": 1.0}, {"0:low:quito": 1.0}]
+    message.intent = IntentPrediction(name="book", confidence=0.9)
+    assert extractor._items(message) == [
+        {"0:low:to": 1.0, "intent:book": 1.0},
+        {"0:low:quito": 1.0, "intent:book": 1.0},
+    ]
+
+
+@pytest.mark.slow
+def test_a_hundred_kilobytes_of_distinct_words_never_raises(travel: list[Component]) -> None:
+    text = " ".join(f"w{number}" for number in range(16_000))
+    assert len(text) > 100_000
+    message = parse(travel, text)
+    assert all(text[e.start : e.end] == e.value for e in message.entities)
