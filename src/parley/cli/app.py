@@ -19,13 +19,15 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from parley.cli import config, init, migrate, validate, version
+from parley.cli import config, init, migrate, test, train, validate, version
 from parley.cli.console import print_error
 from parley.errors import ParleyError
 
 COMMAND_GROUPS: tuple[Callable[[typer.Typer], None], ...] = (
     init.register,
     validate.register,
+    train.register,
+    test.register,
     migrate.register,
     version.register,
     config.register,

@@ -1,0 +1,151 @@
+"""``parley train``: train a project into a model artifact (the NLU part, for now)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from parley.bootstrap import nlu_context
+from parley.cli import console, report
+from parley.cli.config import settings_loader
+from parley.core.problem import by_position
+from parley.project import read_project
+from parley.project.digest import source_digest
+from parley.training.nlu import TrainingResult, model_file_name, reused, train_nlu
+from parley.training.source_cache import SourceCache
+from parley.version import __version__
+
+
+def train(
+    ctx: typer.Context,
+    *,
+    directory: Annotated[
+        Path,
+        typer.Argument(metavar="DIR", help="The project folder (holding domain.yml)."),
+    ] = Path("."),
+    nlu_only: Annotated[
+        bool,
+        typer.Option(
+            "--nlu-only",
+            help="Train only the NLU pipeline. This is all `parley train` trains until the "
+            "dialogue engine lands, so the flag only makes that explicit.",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Folder to write the model into.  \\[default: DIR/models]",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Train even when a model of the same data and config exists."),
+    ] = False,
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed", metavar="N", help="Random seed; the same seed trains the same model."
+        ),
+    ] = 0,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            metavar="NAME",
+            help="File name of the model (NAME.tar.gz) instead of <date>-<time>-<fingerprint>.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Train the project's NLU pipeline into a model file (see TRAIN_HELP)."""
+    del nlu_only  # NLU is all there is to train today; the flag is accepted and explicit
+    started = time.perf_counter()
+    out_dir = out or directory / "models"
+    digest = source_digest(directory, __version__, f"seed={seed}")
+    cache = SourceCache(out_dir)
+    if digest is not None and not force:
+        found = cache.lookup(digest, model_name=model_file_name(name))
+        if found is not None:
+            _print_result(reused(*found, started=started))
+            return
+    reading = read_project(directory)
+    err = console.stderr()
+    for problem in sorted(reading.problems, key=by_position):
+        err.print(report.problem_line(problem))
+    if reading.errors:
+        console.print_error(
+            f"{report.display_path(directory)} has {len(reading.errors)} error(s); fix them "
+            "and train again (`parley validate` lists them too)"
+        )
+        raise typer.Exit(1)
+    project = reading.project
+    settings = settings_loader(ctx).load()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("preparing", total=1.0)
+
+        def show(what: str, fraction: float) -> None:
+            progress.update(task, description=what, completed=fraction)
+
+        language = project.config.language or "en"
+        context = nlu_context(settings, seed=seed, language=language, progress=show)
+        result = train_nlu(project, out_dir, context=context, force=force, name=name)
+    if digest is not None:
+        cache.remember(digest, result.path, result.manifest)
+    _print_result(result)
+
+
+def _print_result(result: TrainingResult) -> None:
+    err = console.stderr()
+    for problem in result.problems:
+        err.print(report.problem_line(problem))
+    out = console.stdout()
+    path = report.display_path(result.path)
+    metrics = result.manifest.metrics
+    if result.reused:
+        out.print(
+            Text.assemble(
+                ("Reused ", "bold green"),
+                (path, "bold"),
+                ": the training data and config have not changed since it was trained "
+                "(--force trains again).",
+            )
+        )
+        return
+    out.print(
+        Text.assemble(
+            ("Trained ", "bold green"),
+            f"the NLU model in {result.seconds:.1f} s ({metrics.examples} examples, "
+            f"{metrics.intents} intents, {metrics.entities} entities): ",
+            (path, "bold"),
+        )
+    )
+
+
+# One line per paragraph: Typer's rich help keeps the line breaks written in a docstring.
+TRAIN_HELP = "\n\n".join(
+    [
+        "Train the project's NLU pipeline (config.yml) into a model file in DIR/models.",
+        "Only the NLU part (intents, entities, retrieval answers) is trained for now; the "
+        "dialogue policies in config.yml are not trained yet.",
+        "When the training data and config have not changed since a model in the output "
+        "folder was trained, that model is reused; --force trains anyway.",
+    ]
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train", help=TRAIN_HELP)(train)

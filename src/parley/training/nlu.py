@@ -1,0 +1,208 @@
+"""Training a project's NLU pipeline into a model artifact.
+
+A model is named ``<YYYYMMDD-HHMMSS>-<fingerprint[:8]>.tar.gz`` (UTC), as Rasa names its
+models. Before training, the manifests of the models already in the output folder are read:
+one with the same fingerprint is the model this training would make, so it is reused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from parley.core.problem import Problem, Severity
+from parley.errors import ConfigurationError, ModelError, ProjectError
+from parley.models.artifact import read_manifest, write_artifact
+from parley.models.manifest import (
+    FORMAT_VERSION,
+    ComponentEntry,
+    Manifest,
+    ModelKind,
+    TrainingMetrics,
+    TrainingWarning,
+)
+from parley.nlu.component import ComponentContext
+from parley.nlu.pipeline import Pipeline
+from parley.project.project import Project
+from parley.training.fingerprint import nlu_fingerprint
+from parley.version import __version__
+
+ARTIFACT_SUFFIX = ".tar.gz"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,150}$")
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    path: Path
+    manifest: Manifest
+    reused: bool
+    """True when an earlier model with the same fingerprint was found and nothing trained."""
+    problems: list[Problem]
+    """Warnings of the training (for a reused model, those its training gave)."""
+    seconds: float
+    pipeline: Pipeline | None = None
+    """The trained pipeline, ready to parse; None when the model was reused."""
+
+
+def train_nlu(
+    project: Project,
+    out_dir: Path,
+    *,
+    context: ComponentContext,
+    force: bool = False,
+    name: str | None = None,
+) -> TrainingResult:
+    """Train ``project``'s NLU pipeline and write the model into ``out_dir``.
+
+    An existing model there with the same fingerprint is reused unless ``force``. ``name``
+    fixes the file name (``<name>.tar.gz``); only that file is then considered for reuse.
+    The project's language (``config.yml``) wins over ``context.language``.
+    """
+    started = time.perf_counter()
+    name = _checked_name(name)
+    language = project.config.language or context.language
+    if language != context.language:
+        context = dataclasses.replace(context, language=language)
+    fingerprint = nlu_fingerprint(
+        project.nlu, project.config.pipeline, language=language, seed=context.seed
+    )
+    if not force:
+        found = find_model(out_dir, fingerprint, name=name)
+        if found is not None:
+            return reused(*found, started=started)
+    _check_trainable(project)
+    already = len(context.problems)
+    pipeline = Pipeline.from_config(project.config.pipeline, context)
+    pipeline.train(project.nlu)
+    problems = [p for p in context.problems[already:] if not p.is_error]
+    trained_in = time.perf_counter() - started
+    context.report("writing the model", 1.0)
+    created = datetime.now(UTC)
+    target = (
+        out_dir / f"{name}{ARTIFACT_SUFFIX}" if name else _new_path(out_dir, created, fingerprint)
+    )
+    with tempfile.TemporaryDirectory(prefix="parley-train-") as folder:
+        entries = pipeline.persist(Path(folder) / "nlu")
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            parley_version=__version__,
+            fingerprint=fingerprint,
+            created=created,
+            language=language,
+            kind=ModelKind.NLU,
+            components=[ComponentEntry.model_validate(entry) for entry in entries],
+            metrics=TrainingMetrics(
+                seconds=round(trained_in, 3),
+                examples=sum(1 for e in project.nlu.examples if e.intent),
+                intents=len(project.nlu.intents),
+                entities=len(project.nlu.entity_names),
+                warnings=[TrainingWarning(code=p.code, message=p.message) for p in problems],
+            ),
+            seed=context.seed,
+        )
+        write_artifact(Path(folder), target, manifest)
+    return TrainingResult(
+        path=target,
+        manifest=manifest,
+        reused=False,
+        problems=problems,
+        seconds=time.perf_counter() - started,
+        pipeline=pipeline,
+    )
+
+
+def find_model(
+    out_dir: Path, fingerprint: str, *, name: str | None = None
+) -> tuple[Path, Manifest] | None:
+    """The newest model in ``out_dir`` trained with ``fingerprint`` (only ``name`` when
+    given), reading nothing but manifests."""
+    return _find(out_dir, name, fingerprint[:8], lambda m: m.fingerprint == fingerprint)
+
+
+def reused(path: Path, manifest: Manifest, *, started: float) -> TrainingResult:
+    """The result of a training that found its model already made (``started``: its
+    ``time.perf_counter()`` at the start)."""
+    return TrainingResult(
+        path=path,
+        manifest=manifest,
+        reused=True,
+        problems=[
+            Problem(w.code, w.message, severity=Severity.WARNING) for w in manifest.metrics.warnings
+        ],
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _find(
+    out_dir: Path, name: str | None, hint: str | None, matches: Callable[[Manifest], bool]
+) -> tuple[Path, Manifest] | None:
+    """The newest NLU model in ``out_dir`` whose manifest ``matches``. Files that are not
+    readable models are passed over: they cannot be the model asked for."""
+    if name is not None:
+        candidates = [out_dir / f"{name}{ARTIFACT_SUFFIX}"]
+    elif out_dir.is_dir():
+        candidates = sorted(out_dir.glob(f"*{ARTIFACT_SUFFIX}"), reverse=True)
+    else:
+        return None
+    if hint is not None:  # Parley puts the fingerprint's start in the file name
+        candidates.sort(key=lambda path: hint not in path.name)
+    for path in candidates:
+        if not path.is_file():
+            continue
+        try:
+            manifest = read_manifest(path)
+        except ModelError:
+            continue
+        if manifest.kind is ModelKind.NLU and matches(manifest):
+            return path, manifest
+    return None
+
+
+def model_file_name(name: str | None) -> str | None:
+    """The file name ``--name NAME`` gives a model (``NAME.tar.gz``); None for None."""
+    checked = _checked_name(name)
+    return None if checked is None else f"{checked}{ARTIFACT_SUFFIX}"
+
+
+def _checked_name(name: str | None) -> str | None:
+    if name is None:
+        return None
+    name = name.removesuffix(ARTIFACT_SUFFIX)
+    if not _NAME.match(name):
+        raise ConfigurationError(
+            f"model name {name!r} is not a plain file name; use letters, digits, '-', '_' "
+            "and '.' (no folders)"
+        )
+    return name
+
+
+def _new_path(out_dir: Path, created: datetime, fingerprint: str) -> Path:
+    """A file name no model has yet (two trainings in one second get ``-2``, ``-3``…)."""
+    stem = f"{created:%Y%m%d-%H%M%S}-{fingerprint[:8]}"
+    path = out_dir / f"{stem}{ARTIFACT_SUFFIX}"
+    counter = 2
+    while path.exists():
+        path = out_dir / f"{stem}-{counter}{ARTIFACT_SUFFIX}"
+        counter += 1
+    return path
+
+
+def _check_trainable(project: Project) -> None:
+    if not any(example.intent for example in project.nlu.examples):
+        raise ProjectError(
+            [
+                Problem(
+                    "nlu-no-examples",
+                    "the project has no NLU training examples; add intents with examples "
+                    "under `nlu:` in a file in data/ (e.g. data/nlu.yml)",
+                )
+            ],
+            summary="nothing to train: the project has no NLU training examples; add intents "
+            "with examples under `nlu:` in a file in data/ (e.g. data/nlu.yml)",
+        )
