@@ -1,0 +1,303 @@
+"""``parley test``: measure how well an assistant does. ``parley test nlu`` scores the NLU.
+
+Three ways to get examples the model did not learn from::
+
+    parley test nlu DIR --cross-validation 5     train per fold on DIR's own data
+    parley test nlu DIR --test-data FILE         a trained model on FILE's examples
+    parley test nlu DIR                          a trained model on DIR/tests/ NLU examples
+
+``parley test`` is a command group so conversation tests can join ``nlu`` under it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from parley.bootstrap import nlu_context
+from parley.cli import console
+from parley.cli.config import settings_loader
+from parley.cli.report import display_path, problem_line
+from parley.core.problem import Problem
+from parley.core.training_data import NLUData
+from parley.errors import ProjectError, ProjectNotFoundError
+from parley.models.loading import load_nlu
+from parley.project import load_project
+from parley.project.training_data_file import read_training_data
+from parley.project.yaml_file import YamlFileError, read_yaml
+
+if TYPE_CHECKING:
+    from parley.evaluation.nlu import Progress as ProgressCallback
+    from parley.evaluation.nlu_report import NLUReport
+
+MODEL_SUFFIX = ".tar.gz"
+
+test_app = typer.Typer(
+    name="test",
+    help="Measure how well the assistant does: `parley test nlu` scores intents and entities.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+
+@test_app.command("nlu")
+def nlu(
+    ctx: typer.Context,
+    *,
+    directory: Annotated[
+        Path,
+        typer.Argument(metavar="DIR", help="The project folder (holding domain.yml)."),
+    ] = Path("."),
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            metavar="PATH",
+            help="Model to test (default: the newest DIR/models/*.tar.gz).",
+            show_default=False,
+        ),
+    ] = None,
+    cross_validation: Annotated[
+        int | None,
+        typer.Option(
+            "--cross-validation",
+            metavar="K",
+            min=2,
+            help="Train on K-1 folds of DIR's NLU data and test on the one left out, K times "
+            "(no trained model needed).",
+            show_default=False,
+        ),
+    ] = None,
+    test_data: Annotated[
+        Path | None,
+        typer.Option(
+            "--test-data",
+            metavar="FILE",
+            help="A YAML file of NLU examples (Rasa `nlu:` format) to test the model on.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Where the report files go (default: DIR/results).",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", help="Seed of the fold split and of training (cross-validation)."),
+    ] = 0,
+) -> None:
+    """Score intents, entities and retrieval responses; write Rasa-style reports.
+
+    With neither --cross-validation nor --test-data, the NLU examples in DIR/tests/ are used.
+    """
+    if cross_validation is not None and (test_data is not None or model is not None):
+        given = "--test-data" if test_data is not None else "--model"
+        raise typer.BadParameter(
+            f"--cross-validation trains its own models; leave out {given}, or drop "
+            "--cross-validation to test a trained model",
+            param_hint="--cross-validation",
+        )
+    if not directory.is_dir():
+        raise ProjectNotFoundError(directory)
+    # Imported here, not at the top: scikit-learn and matplotlib take seconds to import,
+    # and every `parley` command (even --help) imports this module to list it.
+    from parley.evaluation.nlu import cross_validate, evaluate, write_report  # noqa: PLC0415
+
+    out_dir = out if out is not None else directory / "results"
+    settings = settings_loader(ctx).load()
+    problems: list[Problem] = []
+    err = console.stderr()
+    if cross_validation is not None:
+        project = load_project(directory)
+        context = nlu_context(settings, seed=seed, language=project.config.language or "en")
+        with _progress_bar(err, f"{cross_validation}-fold cross-validation") as progress:
+            report = cross_validate(
+                project.nlu,
+                project.config.pipeline,
+                cross_validation,
+                context,
+                progress=progress,
+            )
+        problems = context.problems
+        what = f"{cross_validation}-fold cross-validation on {display_path(directory)}"
+    else:
+        examples, source = _test_examples(directory, test_data)
+        archive = model if model is not None else newest_model(directory)
+        context = nlu_context(settings, seed=seed)
+        loaded = load_nlu(archive, context)
+        with _progress_bar(err, f"parsing {len(examples.examples)} examples") as progress:
+            report = evaluate(loaded.pipeline, examples.examples, progress=progress)
+        what = f"{display_path(archive)} on {source}"
+    written = write_report(report, out_dir)
+    out_console = console.stdout()
+    for problem in problems:
+        out_console.print(problem_line(problem))
+    print_summary(report, what, out_console)
+    out_console.print(
+        Text.assemble("Report: ", (display_path(out_dir), "bold"), f" ({len(written)} files)")
+    )
+
+
+def newest_model(directory: Path) -> Path:
+    """The most recently written ``DIR/models/*.tar.gz``."""
+    models = directory / "models"
+    found = sorted(
+        (path for path in models.glob(f"*{MODEL_SUFFIX}") if path.is_file()),
+        key=lambda path: (path.stat().st_mtime, path.name),
+    )
+    if not found:
+        raise ProjectError(
+            [],
+            summary=f"no trained model in {display_path(models)}; train one with "
+            f"`parley train {display_path(directory)}`, give one with --model PATH, "
+            "or use --cross-validation K, which needs none",
+        )
+    return found[-1]
+
+
+def _test_examples(directory: Path, test_data: Path | None) -> tuple[NLUData, str]:
+    """The examples to test on, and where they come from (for the summary)."""
+    if test_data is not None:
+        return read_test_file(test_data), display_path(test_data)
+    project = load_project(directory)
+    if not project.tests.nlu.examples:
+        raise ProjectError(
+            [],
+            summary=f"{display_path(directory / 'tests')} has no NLU examples to test on; give "
+            "a file of examples with --test-data FILE, or use --cross-validation K to test "
+            "on folds of the training data",
+        )
+    return project.tests.nlu, f"the examples in {display_path(directory / 'tests')}"
+
+
+def read_test_file(path: Path) -> NLUData:
+    """The NLU examples of one Rasa-format YAML file; every problem in it is reported."""
+    if not path.is_file():
+        raise ProjectError(
+            [], summary=f"{path} is not a file; give a YAML file of NLU examples with --test-data"
+        )
+    try:
+        content = read_training_data(read_yaml(path))
+    except YamlFileError as error:
+        raise ProjectError([error.problem], summary=f"{path} cannot be read") from None
+    errors = [p for p in content.problems if p.is_error]
+    if errors:
+        raise ProjectError(content.problems, summary=f"{path} has {len(errors)} error(s)")
+    if not any(example.intent for example in content.nlu.examples):
+        raise ProjectError(
+            [],
+            summary=f"{path} has no NLU examples; write them as in data/nlu.yml "
+            "(`nlu:` → `- intent: …` with `examples:`)",
+        )
+    return content.nlu
+
+
+@contextmanager
+def _progress_bar(out: Console, description: str) -> Iterator[ProgressCallback]:
+    """A Rich progress bar on stderr, driven by the evaluation's (what, fraction) reports;
+    it disappears when done so the summary stands alone."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=out, transient=True) as bar:
+        task = bar.add_task(description, total=1.0)
+
+        def report(what: str, fraction: float) -> None:
+            bar.update(task, completed=fraction, description=f"{description}: {what}")
+
+        yield report
+
+
+def print_summary(report: NLUReport, what: str, out: Console) -> None:
+    """Intent accuracy and F1, entity F1 per entity and per extractor, response accuracy."""
+    out.print(Text.assemble(("NLU test: ", "bold"), what, f" — {report.examples} examples"))
+    scores = Table(title="Scores", title_justify="left", show_edge=False)
+    for column in ("", "accuracy", "macro F1", "micro F1", "weighted F1"):
+        scores.add_column(column, justify="left" if not column else "right")
+    if report.intents is not None:
+        intents = report.intents.report
+        scores.add_row(
+            "intents",
+            _number(intents.accuracy),
+            _number(intents.macro.f1),
+            _number(intents.micro.f1),
+            _number(intents.weighted.f1),
+        )
+    if report.responses is not None:
+        responses = report.responses.report
+        scores.add_row(
+            "retrieval responses",
+            _number(responses.accuracy),
+            _number(responses.macro.f1),
+            _number(responses.micro.f1),
+            _number(responses.weighted.f1),
+        )
+    if report.entities is not None:
+        entities = report.entities.report
+        scores.add_row(
+            "entities (exact spans)",
+            "",
+            _number(entities.macro.f1),
+            _number(entities.micro.f1),
+            _number(entities.weighted.f1),
+        )
+    for extractor, evaluation in report.extractors.items():
+        scores.add_row(
+            f"  {extractor}",
+            "",
+            _number(evaluation.report.macro.f1),
+            _number(evaluation.report.micro.f1),
+            _number(evaluation.report.weighted.f1),
+        )
+    out.print(scores)
+    if report.entities is not None and report.entities.report.labels:
+        table = Table(title="Entities", title_justify="left", show_edge=False)
+        table.add_column("entity")
+        for column in ("precision", "recall", "F1", "support"):
+            table.add_column(column, justify="right")
+        for label, entity in report.entities.report.labels.items():
+            table.add_row(
+                label,
+                _number(entity.precision),
+                _number(entity.recall),
+                _number(entity.f1),
+                str(entity.support),
+            )
+        out.print(table)
+    if report.folds:
+        accuracies = [f.intent_accuracy for f in report.folds if f.intent_accuracy is not None]
+        if accuracies:
+            shown = ", ".join(f"{a:.3f}" for a in accuracies)
+            out.print(f"Intent accuracy per fold: {shown}")
+    if report.not_evaluated:
+        listed = ", ".join(f"{name} ({count})" for name, count in report.not_evaluated.items())
+        out.print(
+            Text(
+                "Not held out (fewer examples than folds; trained on in every fold): " + listed,
+                style="yellow",
+            )
+        )
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(test_app, name="test")
