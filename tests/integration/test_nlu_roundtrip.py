@@ -3,6 +3,7 @@ predicts exactly what was trained, and training twice with one seed gives the sa
 
 from __future__ import annotations
 
+import json
 import tarfile
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from parley.models.loading import load_nlu
 from parley.nlu.component import ComponentContext
 from parley.nlu.pipeline import DEFAULT_PIPELINE, Pipeline
 from parley.project import load_project
-from parley.project.config import ModelConfig
+from parley.project.config import ComponentSpec, ModelConfig
 from parley.project.project import Project
 from parley.project.scaffold import create_starter_project
 from parley.training.nlu import TrainingResult, train_nlu
@@ -118,3 +119,39 @@ def test_training_is_deterministic_for_a_seed(tmp_path: Path) -> None:
     )
     # Beyond the predictions: every file of the two models is the same, byte for byte.
     assert nlu_files(first.path) == nlu_files(second.path)
+
+
+HOSTILE = [
+    "",
+    " \n\t ",
+    "\x00\x01\x07\x1b[31mred\x1b[0m\x7f",
+    "\u202eevil\u202c \ufeff\u200b\u200d",
+    "a\ud800b\udfff",  # lone surrogates, as a JSON body with "\ud800" decodes
+    "🍕🍕🍕 😀👍🏽 👨‍👩‍👧 ❤️",
+    "Привет 世界 مرحبا שלום नमस्ते",
+    "ꦧꦱꦗꦮ 𓀀𓁐 ᚠᚢᚦ",  # scripts no tokenizer rule knows
+    "latte tomorrow at 5pm for $3 " * 3_500,  # ~100 kB
+    "x" * 100_000,
+]
+
+
+@pytest.mark.parametrize("with_duckling", [False, True], ids=["default", "with-duckling"])
+def test_hostile_text_gets_a_parse_result(tmp_path: Path, with_duckling: bool) -> None:
+    project = starter(tmp_path)
+    if with_duckling:
+        pipeline = [*DEFAULT_PIPELINE, ComponentSpec(name="DucklingEntityExtractor")]
+        config = project.config.model_copy(update={"pipeline": pipeline})
+        project = project.model_copy(update={"config": config})
+    result = train_nlu(project, tmp_path / "models", context=ComponentContext(seed=0))
+    loaded = loaded_pipeline(result)
+    assert len(HOSTILE[-2]) >= 100_000
+    for text in HOSTILE:
+        parsed = loaded.parse(text)
+        assert parsed.text == text
+        assert parsed.intent is not None
+        assert parsed.intent.name
+        assert 0.0 <= parsed.intent.confidence <= 1.0
+        for entity in parsed.entities:
+            assert 0 <= entity.start <= entity.end <= len(text)
+        json.dumps(parsed.to_rasa())
+    assert [r.text for r in loaded.parse_batch(HOSTILE)] == HOSTILE

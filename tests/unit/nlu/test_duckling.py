@@ -184,7 +184,9 @@ def test_a_locale_with_regional_rules_keeps_its_region() -> None:
         ({}, "eo", "from the project's language 'eo'"),
         ({"timezone": "Europe/Berln"}, "en", "did you mean 'Europe/Berlin'?"),
         ({"timezone": 3}, "en", "timezone must be a name"),
-        ({"window": 3}, "en", "its options are: dimensions, locale, timezone"),
+        ({"window": 3}, "en", "its options are: dimensions, locale, max_characters, timezone"),
+        ({"max_characters": 0}, "en", "max_characters must be a positive number or null"),
+        ({"max_characters": "10"}, "en", "max_characters must be a positive number or null"),
     ],
 )
 def test_bad_options_are_refused_with_the_valid_ones(
@@ -226,8 +228,20 @@ def test_offsets_count_characters_past_emoji_and_nul() -> None:
 def test_a_huge_text_is_parsed_in_pieces_with_offsets_into_the_whole() -> None:
     sentence = "We talked about the weather and nothing else. "
     text = "Pay $20 now. " + sentence * 120 + "Mail a@b.org tomorrow"
-    entities = extract(text, {"dimensions": ["amount-of-money", "email"]})
+    config = {"dimensions": ["amount-of-money", "email"], "max_characters": None}
+    entities = extract(text, config)
     assert [text[e["start"] : e["end"]] for e in entities] == ["$20", "a@b.org"]
+
+
+def test_duckling_reads_up_to_max_characters() -> None:
+    text = "Pay $20 now. " + "Nothing to see here. " * 100 + "Pay $30 later."
+    assert len(text) > 2_000
+    found = [e["value"] for e in extract(text, {"dimensions": ["amount-of-money"]})]
+    assert found == [20], "the default limit (2,000 characters) leaves out the end"
+    config = {"dimensions": ["amount-of-money"], "max_characters": 20}
+    assert [e["value"] for e in extract(text, config)] == [20]
+    config = {"dimensions": ["amount-of-money"], "max_characters": None}
+    assert [e["value"] for e in extract(text, config)] == [20, 30]
 
 
 def test_pieces_cover_the_text_and_cut_after_sentences() -> None:
