@@ -19,7 +19,7 @@ def duckling(settings: Settings) -> Duckling | None:
     """The Duckling server of ``settings.duckling.url``; None (Duckling in-process) when unset."""
     if settings.duckling.url is None:
         return None
-    return HttpDuckling(str(settings.duckling.url))
+    return HttpDuckling(str(settings.duckling.url), timeout=settings.duckling.timeout)
 
 
 def nlu_context(

@@ -50,6 +50,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "actions.endpoint": ("http://actions:5055/webhook", "http://actions:5055/webhook"),
     "actions.timeout": ("5", 5.0),
     "duckling.url": ("http://duckling:8000", "http://duckling:8000"),
+    "duckling.timeout": ("1.5", 1.5),
     "language_server.url": ("http://language:9000", "http://language:9000"),
     "auth.secret_key": ("k" * 32, "k" * 32),
     "auth.auth_token": ("api-token-value", "api-token-value"),

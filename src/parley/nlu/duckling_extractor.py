@@ -70,7 +70,8 @@ class DucklingEntityExtractor(Component):
     }
     ignored_options = frozenset({"url", "timeout"})
     """``url``: the installation's PARLEY_DUCKLING_URL says where Duckling runs. ``timeout``:
-    the Duckling client's timeout is the installation's too (3 seconds, Rasa's default)."""
+    the Duckling client's timeout is the installation's too (``duckling.timeout``, 3 seconds
+    by default as in Rasa)."""
 
     def __init__(
         self, config: Mapping[str, Any] | None = None, context: ComponentContext | None = None

@@ -343,6 +343,13 @@ class DucklingSettings(Section):
             description="URL of a Duckling HTTP server. Unset or empty: Duckling runs in-process."
         ),
     ] = None
+    timeout: Annotated[
+        Seconds,
+        Field(
+            description="Seconds to wait for the Duckling server; a message it does not answer "
+            "in time gets no Duckling entities."
+        ),
+    ] = 3.0
 
 
 class LanguageServerSettings(Section):
