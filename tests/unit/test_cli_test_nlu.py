@@ -67,6 +67,8 @@ def test_nlu_is_a_command_of_the_test_group() -> None:
 
 def test_no_test_data_names_both_options(tmp_path: Path) -> None:
     bot = starter(tmp_path)
+    for story_file in (bot / "tests").glob("*.yml"):
+        story_file.unlink()
     code, output = invoke(str(bot))
     assert code == 1
     assert "has no NLU examples" in output
@@ -164,3 +166,18 @@ def test_a_trained_model_is_tested_on_a_file_and_on_tests(tmp_path: Path) -> Non
     assert older.name in output
     assert "the examples in" in output
     assert (bot / "results" / "intent_report.json").is_file()
+
+
+def test_without_nlu_test_examples_the_test_stories_user_messages_are_used(
+    tmp_path: Path,
+) -> None:
+    bot = starter(tmp_path)
+    trained = runner.invoke(app, ["train", str(bot)])
+    assert trained.exit_code == 0, trained.output
+    code, output = invoke(str(bot))
+    assert code == 0, output
+    assert "the user messages of the test stories" in output
+    report = json.loads((bot / "results" / "intent_report.json").read_text("utf-8"))
+    assert report["greet"]["support"] >= 1
+    entities = json.loads((bot / "results" / "entity_report.json").read_text("utf-8"))
+    assert entities["drink"]["support"] >= 1, "annotations in story text are entities"

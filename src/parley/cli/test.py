@@ -29,6 +29,7 @@ from parley.cli.report import display_path, problem_line
 from parley.core.problem import Problem
 from parley.core.training_data import NLUData
 from parley.errors import ProjectError, ProjectNotFoundError
+from parley.evaluation.story_examples import story_examples
 from parley.models.loading import load_nlu
 from parley.project import load_project
 from parley.project.training_data_file import read_training_data
@@ -173,14 +174,19 @@ def _test_examples(directory: Path, test_data: Path | None) -> tuple[NLUData, st
     if test_data is not None:
         return read_test_file(test_data), display_path(test_data)
     project = load_project(directory)
-    if not project.tests.nlu.examples:
-        raise ProjectError(
-            [],
-            summary=f"{display_path(directory / 'tests')} has no NLU examples to test on; give "
-            "a file of examples with --test-data FILE, or use --cross-validation K to test "
-            "on folds of the training data",
-        )
-    return project.tests.nlu, f"the examples in {display_path(directory / 'tests')}"
+    tests = display_path(directory / "tests")
+    if project.tests.nlu.examples:
+        return project.tests.nlu, f"the examples in {tests}"
+    from_stories = story_examples([*project.tests.stories, *project.tests.rules])
+    if from_stories:
+        nlu = project.tests.nlu.model_copy(update={"examples": from_stories})
+        return nlu, f"the user messages of the test stories in {tests}"
+    raise ProjectError(
+        [],
+        summary=f"{tests} has no NLU examples and no test story with user messages to test "
+        "on; give a file of examples with --test-data FILE, or use --cross-validation K to "
+        "test on folds of the training data",
+    )
 
 
 def read_test_file(path: Path) -> NLUData:
