@@ -236,40 +236,22 @@ def print_summary(report: NLUReport, what: str, out: Console) -> None:
     scores = Table(title="Scores", title_justify="left", show_edge=False)
     for column in ("", "accuracy", "macro F1", "micro F1", "weighted F1"):
         scores.add_column(column, justify="left" if not column else "right")
-    if report.intents is not None:
-        intents = report.intents.report
+    rows = [
+        ("intents", report.intents, True),
+        ("retrieval responses", report.responses, True),
+        ("entities (exact spans)", report.entities, False),
+        *((f"  {name}", evaluation, False) for name, evaluation in report.extractors.items()),
+    ]
+    for name, evaluation, has_accuracy in rows:
+        if evaluation is None:
+            continue
+        scored = evaluation.report
         scores.add_row(
-            "intents",
-            _number(intents.accuracy),
-            _number(intents.macro.f1),
-            _number(intents.micro.f1),
-            _number(intents.weighted.f1),
-        )
-    if report.responses is not None:
-        responses = report.responses.report
-        scores.add_row(
-            "retrieval responses",
-            _number(responses.accuracy),
-            _number(responses.macro.f1),
-            _number(responses.micro.f1),
-            _number(responses.weighted.f1),
-        )
-    if report.entities is not None:
-        entities = report.entities.report
-        scores.add_row(
-            "entities (exact spans)",
-            "",
-            _number(entities.macro.f1),
-            _number(entities.micro.f1),
-            _number(entities.weighted.f1),
-        )
-    for extractor, evaluation in report.extractors.items():
-        scores.add_row(
-            f"  {extractor}",
-            "",
-            _number(evaluation.report.macro.f1),
-            _number(evaluation.report.micro.f1),
-            _number(evaluation.report.weighted.f1),
+            name,
+            _number(scored.accuracy) if has_accuracy else "",
+            _number(scored.macro.f1),
+            _number(scored.micro.f1),
+            _number(scored.weighted.f1),
         )
     out.print(scores)
     if report.entities is not None and report.entities.report.labels:
