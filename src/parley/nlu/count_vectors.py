@@ -212,9 +212,14 @@ class CountVectorsFeaturizer(Component):
         self._set_vocabulary({})
         documents = [self.analyzer(m) for m in data.messages]
         config = self.config
+        min_df = config["min_df"]
+        if _is_int(min_df):
+            # A pipeline with min_df 2 must still train on a one-message data set (a new
+            # bot): scikit-learn rejects a min_df above the number of documents.
+            min_df = max(1, min(min_df, len(documents)))
         counter = CountVectorizer(
             analyzer=_identity,
-            min_df=config["min_df"],
+            min_df=min_df,
             max_df=config["max_df"],
             max_features=config["max_features"],
             dtype=np.float64,

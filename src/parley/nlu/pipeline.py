@@ -29,9 +29,14 @@ DEFAULT_PIPELINE: tuple[ComponentSpec, ...] = (
     ComponentSpec(name="RegexFeaturizer"),
     ComponentSpec(name="LexicalSyntacticFeaturizer"),
     ComponentSpec(name="CountVectorsFeaturizer"),
+    # Character n-grams across word boundaries: "card ar" carries the word pair that word
+    # bigrams would, inside the same unit-length block, so they help on large data (Banking77
+    # +0.9 points) without the separate, sparse bigram block that hurts small data. An n-gram
+    # met in one training message only (min_df 2) is dropped: it can only memorise that
+    # message (Braun +0.4 points; in cross-validation too).
     ComponentSpec(
         name="CountVectorsFeaturizer",
-        options={"analyzer": "char_wb", "min_ngram": 1, "max_ngram": 5},
+        options={"analyzer": "char", "min_ngram": 1, "max_ngram": 5, "min_df": 2},
     ),
     ComponentSpec(name="LinearIntentClassifier"),
     ComponentSpec(name="CRFEntityExtractor"),

@@ -114,6 +114,13 @@ def test_stop_words_and_document_frequencies_prune_the_vocabulary() -> None:
     assert "a" not in trained(max_df=0.3).vocabulary
 
 
+def test_a_min_df_above_the_number_of_messages_still_learns_a_vocabulary() -> None:
+    # The default pipeline's character featurizer has min_df 2; a one-message bot must train.
+    featurizer = trained(["hi there"], analyzer="char", min_ngram=1, max_ngram=2, min_df=2)
+    assert {"h", "hi", "i ", " t"} <= set(featurizer.vocabulary)
+    assert set(trained(["hi there", "hi"], min_df=2).vocabulary) == {"hi"}
+
+
 def test_nothing_to_learn_warns_and_adds_an_empty_block() -> None:
     context = ComponentContext()
     featurizer = CountVectorsFeaturizer({"stop_words": ["hi"]}, context)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from parley.core.training_data import NLUData
+from parley.core.training_data import Example, NLUData
 from parley.errors import ProjectError, UnknownNameError
 from parley.nlu import rasa_names
 from parley.nlu.catalog import render_catalog
@@ -37,6 +37,17 @@ def test_no_pipeline_gets_the_default(given: list[ComponentSpec] | None) -> None
 def test_the_default_pipeline_builds_without_optional_extras() -> None:
     pipeline = Pipeline.from_config(None)
     assert "SentenceEmbeddingFeaturizer" not in [c.name for c in pipeline.components]
+
+
+@pytest.mark.parametrize("texts", [["hello"], ["hello", "bye"]])
+def test_the_default_pipeline_trains_on_the_smallest_data(texts: list[str]) -> None:
+    # min_df 2 of its character n-grams must not make a new bot's first training fail.
+    nlu = NLUData(examples=[Example(text=t, intent=t) for t in texts])
+    pipeline = Pipeline.from_config(None, ComponentContext(seed=0))
+    pipeline.train(nlu)
+    result = pipeline.parse(texts[-1])
+    assert result.intent is not None
+    assert result.intent.name == texts[-1]
 
 
 @pytest.mark.parametrize("embeddings", [True, False])
