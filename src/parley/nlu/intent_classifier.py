@@ -78,6 +78,28 @@ class LinearModel:
     # ----------------------------------------------------------------- training
 
     @classmethod
+    def train(
+        cls,
+        messages: Sequence[Message],
+        labels: Sequence[str],
+        config: Mapping[str, Any],
+        context: ComponentContext,
+        *,
+        what: str,
+    ) -> LinearModel:
+        """:meth:`fit` on the stacked sentence features of ``messages``, with the ``C`` and
+        ``class_weight`` options of a component's ``config``."""
+        return cls.fit(
+            features.stack(messages),
+            labels,
+            c=float(config["C"]),
+            class_weight=config["class_weight"],
+            seed=context.seed,
+            context=context,
+            what=what,
+        )
+
+    @classmethod
     def fit(
         cls,
         matrix: Any,
@@ -451,14 +473,8 @@ class LinearIntentClassifier(Component):
             self.model = None
             return
         labels = [base_intent(m.example.intent) for m in labelled if m.example and m.example.intent]
-        self.model = LinearModel.fit(
-            features.stack(labelled),
-            labels,
-            c=float(self.config["C"]),
-            class_weight=self.config["class_weight"],
-            seed=self.context.seed,
-            context=self.context,
-            what="intent classifier",
+        self.model = LinearModel.train(
+            labelled, labels, self.config, self.context, what="intent classifier"
         )
 
     def _annotate(self, message: Message, scores: np.ndarray[Any, Any]) -> None:

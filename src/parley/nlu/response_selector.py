@@ -24,7 +24,6 @@ import numpy as np
 from parley.core.messages import ResponseCandidate, RetrievalPrediction
 from parley.core.problem import Problem
 from parley.errors import ModelError, ProjectError
-from parley.nlu import features
 from parley.nlu.component import (
     RESPONSES,
     SENTENCE_FEATURES,
@@ -116,14 +115,8 @@ class ResponseSelector(Component):
                 )
             return
         labels = [m.example.intent for m in chosen if m.example and m.example.intent]
-        self.model = LinearModel.fit(
-            features.stack(chosen),
-            labels,
-            c=float(self.config["C"]),
-            class_weight=self.config["class_weight"],
-            seed=self.context.seed,
-            context=self.context,
-            what="response selector",
+        self.model = LinearModel.train(
+            chosen, labels, self.config, self.context, what="response selector"
         )
 
     def _annotate(self, message: Message, scores: np.ndarray[Any, Any]) -> None:
