@@ -150,6 +150,86 @@ def test_without_bilou_multi_word_entities_still_come_out_whole() -> None:
     assert [e.value for e in entities] == ["New York", "Rome"]
 
 
+def test_with_bilou_entities_come_out_with_roles() -> None:
+    components = train(travel_data(), BILOU_flag=True)
+    extractor = components[3]
+    assert isinstance(extractor, CRFEntityExtractor)
+    entities = parse(components, "fly from New York to Rome").entities
+    assert [(e.value, e.role) for e in entities] == [
+        ("New York", "departure"),
+        ("Rome", "destination"),
+    ]
+
+
+def known_items(examples: list[Example], text: str) -> tuple[list[dict[str, float]], Message]:
+    """The ``known`` features of ``text`` after training on ``examples`` (and the first
+    training message's own items, as training saw them)."""
+    components = train(NLUData(examples=examples), features=[["known"], ["known"], []])
+    extractor = components[3]
+    assert isinstance(extractor, CRFEntityExtractor)
+    message = parse(components[:3], text)
+    return [_known_only(item) for item in extractor._items(message)], message
+
+
+def _known_only(item: dict[str, float]) -> dict[str, float]:
+    return {key: weight for key, weight in item.items() if ":known:" in key}
+
+
+def test_phrases_annotated_in_training_are_known_features() -> None:
+    examples = [
+        annotated("fly to {c}", c=("New York", "city", None, None)),
+        annotated("go to {c} now", c=("new york", "city", None, None)),
+        annotated("fly to {c}", c=("Rome", "city", None, None)),
+    ]
+    items, _ = known_items(examples, "from new york to Rome")
+    assert items[0] == {}
+    assert items[1] == {"0:known:B-city": 1.0}
+    assert items[2] == {"0:known:L-city": 1.0, "-1:known:B-city": 1.0}
+    assert items[3] == {"-1:known:L-city": 1.0}
+    assert items[4] == {"0:known:U-city": 1.0}
+
+
+def test_training_sentences_do_not_see_their_own_annotations_as_known() -> None:
+    # Leave-one-out: "Rome" is annotated once, so its own sentence sees it as new, as
+    # parsing sees a city that training never annotated; "Paris" twice, so both see it.
+    components = train(
+        NLUData(
+            examples=[
+                annotated("fly to {c}", c=("Rome", "city", None, None)),
+                annotated("fly to {c}", c=("Paris", "city", None, None)),
+                annotated("go to {c}", c=("Paris", "city", None, None)),
+            ]
+        ),
+        features=[[], ["known"], []],
+    )
+    extractor = components[3]
+    assert isinstance(extractor, CRFEntityExtractor)
+    data = TrainingData.from_nlu(
+        NLUData(examples=[annotated("fly to {c}", c=("Rome", "city", None, None))])
+    )
+    message = data.messages[0]
+    for component in components[:3]:
+        component.process(message)
+    assert message.example is not None
+    own = extractor._label([(message, message.example)])[0].items
+    assert _known_only(own[2]) == {}
+    assert _known_only(extractor._items(message)[2]) == {"0:known:U-city": 1.0}
+    assert extractor.known[("paris",)] == {"city": 2}
+
+
+def test_the_known_phrases_are_persisted_as_data(tmp_path: Path) -> None:
+    components = train(NLUData(examples=[annotated("fly to {c}", c=("Rome", "city", None, None))]))
+    extractor = components[3]
+    assert isinstance(extractor, CRFEntityExtractor)
+    extractor.persist(Resource(tmp_path))
+    loaded = CRFEntityExtractor.load({}, Resource(tmp_path), ComponentContext())
+    assert loaded.known == {("rome",): {"city": 1}}
+    meta = tmp_path / "crf.json"
+    meta.write_text(meta.read_text().replace('"city":1', '"city":"one"'))
+    with pytest.raises(ModelError, match="malformed"):
+        CRFEntityExtractor.load({}, Resource(tmp_path), ComponentContext())
+
+
 def test_an_annotation_inside_a_word_warns_and_trains_on_the_whole_word() -> None:
     context = ComponentContext()
     nlu = travel_data()
