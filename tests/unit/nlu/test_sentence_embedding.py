@@ -74,9 +74,23 @@ def test_the_wired_encoder_is_used_and_its_vectors_normalised() -> None:
     vectors = featurize(featurizer, "book a table", "", "book")
     assert [v.shape for v in vectors] == [(16,)] * 3
     assert all(v.dtype == np.float32 for v in vectors)
-    assert np.linalg.norm(vectors[0]) == pytest.approx(1.0, abs=1e-6)
+    assert np.linalg.norm(vectors[0]) == pytest.approx(1.5, abs=1e-6)  # the default weight
     assert not vectors[1].any()  # nothing to encode stays a zero vector, not NaN
     assert encoder.calls  # the in-process model was never needed
+
+
+def test_weight_sets_the_length_of_the_vectors() -> None:
+    context = ComponentContext(encoder=HashingEncoder())
+    (unit,) = featurize(trained(context, model="hashing", weight=1), "book a table")
+    (long,) = featurize(trained(context, model="hashing", weight=3.0), "book a table")
+    assert np.linalg.norm(unit) == pytest.approx(1.0, abs=1e-6)
+    np.testing.assert_allclose(long, unit * 3, rtol=1e-6)
+
+
+@pytest.mark.parametrize("weight", [0, -1, "2", True, None])
+def test_weight_must_be_a_number_above_zero(weight: object) -> None:
+    with pytest.raises(ProjectError, match="weight must be a number above 0"):
+        SentenceEmbeddingFeaturizer({"weight": weight})
 
 
 def test_batches_are_cut_by_batch_size_and_answers_land_on_their_messages() -> None:
@@ -168,11 +182,11 @@ def test_rasa_language_model_options_are_accepted_and_ignored() -> None:
     featurizer = SentenceEmbeddingFeaturizer(
         {"model_name": "bert", "model_weights": "rasa/LaBSE", "cache_dir": "/tmp/x"}
     )
-    assert featurizer.config == {"model": "all-MiniLM-L6-v2", "batch_size": 64}
+    assert featurizer.config == {"model": "all-MiniLM-L6-v2", "batch_size": 64, "weight": 1.5}
 
 
 def test_an_unknown_option_is_refused() -> None:
-    with pytest.raises(ProjectError, match="its options are: batch_size, model"):
+    with pytest.raises(ProjectError, match="its options are: batch_size, model, weight"):
         SentenceEmbeddingFeaturizer({"pooling": "mean"})
 
 
@@ -219,7 +233,8 @@ def test_the_in_process_encoder_is_shared_and_knows_its_size_before_loading() ->
 
 @pytest.fixture(scope="module")
 def minilm() -> SentenceEmbeddingFeaturizer:
-    featurizer = SentenceEmbeddingFeaturizer({"batch_size": 4})
+    # weight 1: these tests are about the encoder's own unit vectors.
+    featurizer = SentenceEmbeddingFeaturizer({"batch_size": 4, "weight": 1})
     featurizer.process(Message(text="load the model once for this module"))
     return featurizer
 
@@ -306,7 +321,7 @@ def test_a_minilm_model_saves_and_loads(
         "dimension": 384,
         "name": "all-MiniLM-L6-v2",
     }
-    loaded = SentenceEmbeddingFeaturizer.load({}, Resource(tmp_path), ComponentContext())
+    loaded = SentenceEmbeddingFeaturizer.load(minilm.config, Resource(tmp_path), ComponentContext())
     np.testing.assert_allclose(
         featurize(loaded, "hello")[0], featurize(minilm, "hello")[0], atol=1e-6
     )
