@@ -22,6 +22,10 @@ Defaults that differ from Rasa's, measured on Snips 2017 (train_full, scored on 
   Configs that set ``BILOU_flag: true`` get BILOU.
 * ``features`` (see :data:`DEFAULT_FEATURES`): windows of two tokens each side, word pairs,
   the intent and the ``known`` gazetteer.
+* ``L2_c`` is 0.2 (Rasa: 0.1): the wider windows and the gazetteer give many more features,
+  and stronger L2 regularization keeps rare ones from dominating. Snips slot F1 0.919 at
+  0.1, 0.926 at 0.2, 0.924 at 0.3; span F1 0.944, 0.945, 0.945. The slot F1 moves by
+  ±0.005 between neighbouring settings, so read these as "at least as good".
 
 An annotation that cuts through a word ("[New Yor]k") trains as the whole words it touches,
 with a warning naming the example.
@@ -156,7 +160,7 @@ class CRFEntityExtractor(Component):
         "features": DEFAULT_FEATURES,
         "max_iterations": 50,
         "L1_c": 0.1,
-        "L2_c": 0.1,
+        "L2_c": 0.2,
     }
     ignored_options = frozenset({"featurizers"})
     """Rasa's choice of dense featurizers; Parley's token features are all sparse."""
