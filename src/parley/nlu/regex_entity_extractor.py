@@ -9,22 +9,15 @@ Every non-empty match is an entity; its value is the matched text.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 from parley.core.messages import ExtractedEntity
-from parley.nlu.component import ENTITIES, Component, ComponentContext, TrainingData
+from parley.nlu.component import ENTITIES, TrainingData
 from parley.nlu.message import Message
-from parley.nlu.regex_featurizer import (
-    Pattern,
-    PatternOptions,
-    collect_patterns,
-    patterns_from_json,
-    patterns_to_json,
-)
-from parley.nlu.resource import Resource
+from parley.nlu.regex_featurizer import PatternComponent, collect_patterns
 
 
-class RegexEntityExtractor(Component):
+class RegexEntityExtractor(PatternComponent):
     """Entities matched by the regexes and lookup tables named after an entity of the
     training data; the value is the matched text."""
 
@@ -36,15 +29,6 @@ class RegexEntityExtractor(Component):
         "use_regexes": True,
         "use_word_boundaries": True,
     }
-
-    PATTERNS_FILE = "patterns.json"
-
-    def __init__(
-        self, config: Mapping[str, Any] | None = None, context: ComponentContext | None = None
-    ) -> None:
-        super().__init__(config, context)
-        self.options = PatternOptions.from_config(self.config)
-        self.patterns: list[Pattern] = []
 
     def train(self, data: TrainingData) -> None:
         # Patterns of other names are features only (RegexFeaturizer), as in Rasa: no warning.
@@ -66,16 +50,3 @@ class RegexEntityExtractor(Component):
                         extractor=self.name,
                     )
                 )
-
-    def persist(self, resource: Resource) -> None:
-        resource.write_json(self.PATTERNS_FILE, patterns_to_json(self.patterns))
-
-    @classmethod
-    def load(cls, config: Mapping[str, Any], resource: Resource, context: ComponentContext) -> Self:
-        extractor = cls(config, context)
-        extractor.patterns = patterns_from_json(
-            resource.read_json(cls.PATTERNS_FILE),
-            extractor.options.flags,
-            f"{resource.root.name}/{cls.PATTERNS_FILE}",
-        )
-        return extractor

@@ -205,7 +205,34 @@ def patterns_from_json(value: Any, flags: int, label: str) -> list[Pattern]:
     return patterns
 
 
-class RegexFeaturizer(Component):
+class PatternComponent(Component):
+    """A component whose learnt state is the project's patterns (regexes and lookup tables
+    compiled with its options), saved as JSON and compiled again on load."""
+
+    PATTERNS_FILE = "patterns.json"
+
+    def __init__(
+        self, config: Mapping[str, Any] | None = None, context: ComponentContext | None = None
+    ) -> None:
+        super().__init__(config, context)
+        self.options = PatternOptions.from_config(self.config)
+        self.patterns: list[Pattern] = []
+
+    def persist(self, resource: Resource) -> None:
+        resource.write_json(self.PATTERNS_FILE, patterns_to_json(self.patterns))
+
+    @classmethod
+    def load(cls, config: Mapping[str, Any], resource: Resource, context: ComponentContext) -> Self:
+        component = cls(config, context)
+        component.patterns = patterns_from_json(
+            resource.read_json(cls.PATTERNS_FILE),
+            component.options.flags,
+            f"{resource.root.name}/{cls.PATTERNS_FILE}",
+        )
+        return component
+
+
+class RegexFeaturizer(PatternComponent):
     """Features from the project's regexes and lookup tables: which patterns a message
     matches (sentence features) and which tokens lie inside a match (token features)."""
 
@@ -221,14 +248,10 @@ class RegexFeaturizer(Component):
     ignored_options = frozenset({"number_additional_patterns", "alias"})
     """Rasa reserves room for patterns added in incremental training; Parley retrains."""
 
-    PATTERNS_FILE = "patterns.json"
-
     def __init__(
         self, config: Mapping[str, Any] | None = None, context: ComponentContext | None = None
     ) -> None:
         super().__init__(config, context)
-        self.options = PatternOptions.from_config(self.config)
-        self.patterns: list[Pattern] = []
         self.feature_key = f"{self.name}:{id(self)}"
 
     def train(self, data: TrainingData) -> None:
@@ -252,16 +275,3 @@ class RegexFeaturizer(Component):
                     features[key] = 1.0
         message.sentence_features[self.feature_key] = sparse.csr_matrix(matched)
         message.add_token_features(per_token)
-
-    def persist(self, resource: Resource) -> None:
-        resource.write_json(self.PATTERNS_FILE, patterns_to_json(self.patterns))
-
-    @classmethod
-    def load(cls, config: Mapping[str, Any], resource: Resource, context: ComponentContext) -> Self:
-        featurizer = cls(config, context)
-        featurizer.patterns = patterns_from_json(
-            resource.read_json(cls.PATTERNS_FILE),
-            featurizer.options.flags,
-            f"{resource.root.name}/{cls.PATTERNS_FILE}",
-        )
-        return featurizer
