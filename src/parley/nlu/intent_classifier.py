@@ -446,7 +446,28 @@ RASA_CLASSIFIER_OPTIONS = frozenset(
 )
 
 
-class LinearIntentClassifier(Component):
+class LinearModelComponent(Component):
+    """A component that annotates each message from the scores of its :class:`LinearModel`
+    (None until trained, or when there was nothing to learn)."""
+
+    model: LinearModel | None = None
+
+    def _annotate(self, message: Message, scores: np.ndarray[Any, Any]) -> None:
+        raise NotImplementedError
+
+    def process(self, message: Message) -> None:
+        if self.model is None:
+            return
+        self._annotate(message, self.model.scores(message))
+
+    def process_batch(self, messages: Sequence[Message]) -> None:
+        if self.model is None or not messages:
+            return
+        for message, scores in zip(messages, self.model.batch_scores(messages), strict=True):
+            self._annotate(message, scores)
+
+
+class LinearIntentClassifier(LinearModelComponent):
     """The intent of a message and a calibrated ranking of the others."""
 
     name = "LinearIntentClassifier"
@@ -482,17 +503,6 @@ class LinearIntentClassifier(Component):
         ranking = self.model.ranking(scores, self.config["ranking_length"])
         message.intent_ranking = [IntentPrediction(name=n, confidence=c) for n, c in ranking]
         message.intent = message.intent_ranking[0]
-
-    def process(self, message: Message) -> None:
-        if self.model is None:
-            return
-        self._annotate(message, self.model.scores(message))
-
-    def process_batch(self, messages: Sequence[Message]) -> None:
-        if self.model is None or not messages:
-            return
-        for message, scores in zip(messages, self.model.batch_scores(messages), strict=True):
-            self._annotate(message, scores)
 
     def persist(self, resource: Resource) -> None:
         resource.write_json("trained.json", {"trained": self.model is not None})

@@ -16,7 +16,7 @@ dialogue uses the answer of the intent the classifier predicted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -27,13 +27,13 @@ from parley.errors import ModelError, ProjectError
 from parley.nlu.component import (
     RESPONSES,
     SENTENCE_FEATURES,
-    Component,
     ComponentContext,
     TrainingData,
 )
 from parley.nlu.intent_classifier import (
     RASA_CLASSIFIER_OPTIONS,
     LinearModel,
+    LinearModelComponent,
     base_intent,
     validate_linear_options,
 )
@@ -48,7 +48,7 @@ def is_retrieval_intent(intent: str | None) -> bool:
     return intent is not None and "/" in intent
 
 
-class ResponseSelector(Component):
+class ResponseSelector(LinearModelComponent):
     """The full retrieval key (``faq/ask_price``) of a message, ranked and calibrated."""
 
     name = "ResponseSelector"
@@ -135,17 +135,6 @@ class ResponseSelector(Component):
             scale = 1.0 / total if total > 0 else 1.0
             renormalised = [(key, confidence * scale) for key, confidence in keys]
             message.response_selector[intent] = _prediction(renormalised, length)
-
-    def process(self, message: Message) -> None:
-        if self.model is None:
-            return
-        self._annotate(message, self.model.scores(message))
-
-    def process_batch(self, messages: Sequence[Message]) -> None:
-        if self.model is None or not messages:
-            return
-        for message, scores in zip(messages, self.model.batch_scores(messages), strict=True):
-            self._annotate(message, scores)
 
     def persist(self, resource: Resource) -> None:
         resource.write_json(self.INDEX_FILE, {"trained": self.model is not None})
