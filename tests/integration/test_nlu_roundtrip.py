@@ -18,7 +18,8 @@ from parley.project import load_project
 from parley.project.config import ComponentSpec, ModelConfig
 from parley.project.project import Project
 from parley.project.scaffold import create_starter_project
-from parley.training.nlu import TrainingResult, train_nlu
+from parley.training.nlu import train_nlu
+from parley.training.result import TrainingResult
 
 pytestmark = pytest.mark.slow
 

@@ -233,6 +233,18 @@ def test_python_dash_m() -> None:
     assert completed.stdout.strip() == f"parley {__version__}"
 
 
+def test_the_command_line_loads_without_the_numeric_libraries() -> None:
+    # `parley --help`, `parley validate` and an unchanged `parley train` must stay quick;
+    # these libraries take seconds to import and are loaded only where they are used.
+    heavy = ("numpy", "scipy", "sklearn", "matplotlib", "torch", "pycrfsuite", "duckling")
+    code = f"import sys, parley.cli.app; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == ""
+
+
 def test_validate_given_a_file_names_the_folder_to_give_instead(tmp_path: Path) -> None:
     target = starter(tmp_path)
     result = runner.invoke(app, ["validate", str(target / "domain.yml")])

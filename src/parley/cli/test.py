@@ -22,7 +22,6 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from parley.bootstrap import nlu_context
 from parley.cli import console
 from parley.cli.config import settings_loader
 from parley.cli.report import display_path, problem_line
@@ -30,7 +29,7 @@ from parley.core.problem import Problem
 from parley.core.training_data import NLUData
 from parley.errors import ProjectError, ProjectNotFoundError
 from parley.evaluation.story_examples import story_examples
-from parley.models.loading import load_nlu
+from parley.models.artifact import ARTIFACT_SUFFIX
 from parley.project import load_project
 from parley.project.training_data_file import read_training_data
 from parley.project.yaml_file import YamlFileError, read_yaml
@@ -39,7 +38,6 @@ if TYPE_CHECKING:
     from parley.evaluation.nlu import Progress as ProgressCallback
     from parley.evaluation.nlu_report import NLUReport
 
-MODEL_SUFFIX = ".tar.gz"
 
 test_app = typer.Typer(
     name="test",
@@ -113,9 +111,11 @@ def nlu(
         )
     if not directory.is_dir():
         raise ProjectNotFoundError(directory)
-    # Imported here, not at the top: scikit-learn and matplotlib take seconds to import,
-    # and every `parley` command (even --help) imports this module to list it.
+    # Imported here, not at the top: scikit-learn, matplotlib and numpy take seconds to
+    # import, and every `parley` command (even --help) imports this module to list it.
+    from parley.bootstrap import nlu_context  # noqa: PLC0415
     from parley.evaluation.nlu import cross_validate, evaluate, write_report  # noqa: PLC0415
+    from parley.models.loading import load_nlu  # noqa: PLC0415
 
     out_dir = out if out is not None else directory / "results"
     settings = settings_loader(ctx).load()
@@ -156,7 +156,7 @@ def newest_model(directory: Path) -> Path:
     """The most recently written ``DIR/models/*.tar.gz``."""
     models = directory / "models"
     found = sorted(
-        (path for path in models.glob(f"*{MODEL_SUFFIX}") if path.is_file()),
+        (path for path in models.glob(f"*{ARTIFACT_SUFFIX}") if path.is_file()),
         key=lambda path: (path.stat().st_mtime, path.name),
     )
     if not found:

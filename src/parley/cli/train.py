@@ -10,13 +10,13 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from parley.bootstrap import nlu_context
 from parley.cli import console, report
 from parley.cli.config import settings_loader
 from parley.core.problem import by_position
+from parley.models.artifact import model_file_name
 from parley.project import read_project
 from parley.project.digest import source_digest
-from parley.training.nlu import TrainingResult, model_file_name, reused, train_nlu
+from parley.training.result import TrainingResult, reused
 from parley.training.source_cache import SourceCache
 from parley.version import __version__
 
@@ -76,6 +76,11 @@ def train(
         if found is not None:
             _print_result(reused(*found, started=started))
             return
+    # Imported only now: they bring numpy and the NLU components, which an unchanged
+    # project (above) must not wait for, so that it is done in well under a second.
+    from parley.bootstrap import nlu_context  # noqa: PLC0415
+    from parley.training.nlu import train_nlu  # noqa: PLC0415
+
     reading = read_project(directory)
     err = console.stderr()
     for problem in sorted(reading.problems, key=by_position):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import shutil
 import stat
 import tarfile
@@ -29,8 +30,33 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Literal
 
-from parley.errors import ModelError
+from parley.errors import ConfigurationError, ModelError
 from parley.models.manifest import MANIFEST_FILE, Manifest
+
+ARTIFACT_SUFFIX = ".tar.gz"
+"""Every model file ends with it: ``<date>-<time>-<fingerprint[:8]>.tar.gz`` or ``NAME.tar.gz``."""
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,150}$")
+
+
+def checked_model_name(name: str | None) -> str | None:
+    """``name`` given for a model file (``--name``), without the suffix; refused unless it
+    is a plain file name. None for None."""
+    if name is None:
+        return None
+    name = name.removesuffix(ARTIFACT_SUFFIX)
+    if not _MODEL_NAME.match(name):
+        raise ConfigurationError(
+            f"model name {name!r} is not a plain file name; use letters, digits, '-', '_' "
+            "and '.' (no folders)"
+        )
+    return name
+
+
+def model_file_name(name: str | None) -> str | None:
+    """The file name ``--name NAME`` gives a model (``NAME.tar.gz``); None for None."""
+    checked = checked_model_name(name)
+    return None if checked is None else f"{checked}{ARTIFACT_SUFFIX}"
+
 
 PARTS = frozenset({"nlu"})
 """The top-level folders an artifact may hold besides the manifest."""

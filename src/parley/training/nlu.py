@@ -8,17 +8,20 @@ one with the same fingerprint is the model this training would make, so it is re
 from __future__ import annotations
 
 import dataclasses
-import re
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from parley.core.problem import Problem, Severity
-from parley.errors import ConfigurationError, ModelError, ProjectError
-from parley.models.artifact import read_manifest, write_artifact
+from parley.core.problem import Problem
+from parley.errors import ModelError, ProjectError
+from parley.models.artifact import (
+    ARTIFACT_SUFFIX,
+    checked_model_name,
+    read_manifest,
+    write_artifact,
+)
 from parley.models.manifest import (
     FORMAT_VERSION,
     ComponentEntry,
@@ -31,23 +34,8 @@ from parley.nlu.component import ComponentContext
 from parley.nlu.pipeline import Pipeline
 from parley.project.project import Project
 from parley.training.fingerprint import nlu_fingerprint
+from parley.training.result import TrainingResult, reused
 from parley.version import __version__
-
-ARTIFACT_SUFFIX = ".tar.gz"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,150}$")
-
-
-@dataclass(frozen=True)
-class TrainingResult:
-    path: Path
-    manifest: Manifest
-    reused: bool
-    """True when an earlier model with the same fingerprint was found and nothing trained."""
-    problems: list[Problem]
-    """Warnings of the training (for a reused model, those its training gave)."""
-    seconds: float
-    pipeline: Pipeline | None = None
-    """The trained pipeline, ready to parse; None when the model was reused."""
 
 
 def train_nlu(
@@ -65,7 +53,7 @@ def train_nlu(
     The project's language (``config.yml``) wins over ``context.language``.
     """
     started = time.perf_counter()
-    name = _checked_name(name)
+    name = checked_model_name(name)
     language = project.config.language or context.language
     if language != context.language:
         context = dataclasses.replace(context, language=language)
@@ -125,20 +113,6 @@ def find_model(
     return _find(out_dir, name, fingerprint[:8], lambda m: m.fingerprint == fingerprint)
 
 
-def reused(path: Path, manifest: Manifest, *, started: float) -> TrainingResult:
-    """The result of a training that found its model already made (``started``: its
-    ``time.perf_counter()`` at the start)."""
-    return TrainingResult(
-        path=path,
-        manifest=manifest,
-        reused=True,
-        problems=[
-            Problem(w.code, w.message, severity=Severity.WARNING) for w in manifest.metrics.warnings
-        ],
-        seconds=time.perf_counter() - started,
-    )
-
-
 def _find(
     out_dir: Path, name: str | None, hint: str | None, matches: Callable[[Manifest], bool]
 ) -> tuple[Path, Manifest] | None:
@@ -162,24 +136,6 @@ def _find(
         if manifest.kind is ModelKind.NLU and matches(manifest):
             return path, manifest
     return None
-
-
-def model_file_name(name: str | None) -> str | None:
-    """The file name ``--name NAME`` gives a model (``NAME.tar.gz``); None for None."""
-    checked = _checked_name(name)
-    return None if checked is None else f"{checked}{ARTIFACT_SUFFIX}"
-
-
-def _checked_name(name: str | None) -> str | None:
-    if name is None:
-        return None
-    name = name.removesuffix(ARTIFACT_SUFFIX)
-    if not _NAME.match(name):
-        raise ConfigurationError(
-            f"model name {name!r} is not a plain file name; use letters, digits, '-', '_' "
-            "and '.' (no folders)"
-        )
-    return name
 
 
 def _new_path(out_dir: Path, created: datetime, fingerprint: str) -> Path:
