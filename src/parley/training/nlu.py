@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -108,24 +107,17 @@ def train_nlu(
 def find_model(
     out_dir: Path, fingerprint: str, *, name: str | None = None
 ) -> tuple[Path, Manifest] | None:
-    """The newest model in ``out_dir`` trained with ``fingerprint`` (only ``name`` when
-    given), reading nothing but manifests."""
-    return _find(out_dir, name, fingerprint[:8], lambda m: m.fingerprint == fingerprint)
-
-
-def _find(
-    out_dir: Path, name: str | None, hint: str | None, matches: Callable[[Manifest], bool]
-) -> tuple[Path, Manifest] | None:
-    """The newest NLU model in ``out_dir`` whose manifest ``matches``. Files that are not
-    readable models are passed over: they cannot be the model asked for."""
+    """The newest NLU model in ``out_dir`` trained with ``fingerprint`` (only ``name`` when
+    given), reading nothing but manifests. Files that are not readable models are passed
+    over: they cannot be the model asked for."""
     if name is not None:
         candidates = [out_dir / f"{name}{ARTIFACT_SUFFIX}"]
     elif out_dir.is_dir():
         candidates = sorted(out_dir.glob(f"*{ARTIFACT_SUFFIX}"), reverse=True)
     else:
         return None
-    if hint is not None:  # Parley puts the fingerprint's start in the file name
-        candidates.sort(key=lambda path: hint not in path.name)
+    # Parley puts the fingerprint's start in the file names it gives: look at those first.
+    candidates.sort(key=lambda path: fingerprint[:8] not in path.name)
     for path in candidates:
         if not path.is_file():
             continue
@@ -133,7 +125,7 @@ def _find(
             manifest = read_manifest(path)
         except ModelError:
             continue
-        if manifest.kind is ModelKind.NLU and matches(manifest):
+        if manifest.kind is ModelKind.NLU and manifest.fingerprint == fingerprint:
             return path, manifest
     return None
 
