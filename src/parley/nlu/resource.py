@@ -1,8 +1,8 @@
 """A component's own folder inside a model artifact, and the only way it reads or writes it.
 
-Everything is stored in plain formats: JSON, NumPy ``.npz`` (read with
-``allow_pickle=False``), and opaque model files of libraries that parse them without running
-code (CRFsuite). Loading a model never unpickles, so a hostile artifact cannot run code.
+Everything is stored in plain formats: JSON and NumPy ``.npz``. Loading a model never
+unpickles and hands no file to native parsers, so a hostile artifact cannot run code; each
+array's header is checked before its data is read, so one cannot exhaust memory either.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ import numpy as np
 from parley.errors import ModelError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$")
+MAX_ARRAY_BYTES = 512 * 1024 * 1024
+"""Largest array a component may load: far above any real model (Banking77's are ~10 MB),
+far below what would take a server down."""
 
 
 class Resource:
@@ -48,6 +51,11 @@ class Resource:
             return json.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise ModelError(f"{self._label(name)} is not valid JSON: {error}") from error
+        except (RecursionError, MemoryError) as error:
+            raise ModelError(
+                f"{self._label(name)} is nested too deeply or too large to read; the model is "
+                "damaged or was not made by Parley, train it again"
+            ) from error
 
     def write_arrays(self, name: str, **arrays: Any) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -56,22 +64,21 @@ class Resource:
             np.savez_compressed(file, **named)
 
     def read_arrays(self, name: str) -> dict[str, Any]:
-        """Every array in ``name``; object arrays (which would need pickle) are refused."""
+        """Every array in ``name``. Each array's header is read first: object arrays (which
+        would need pickle), arrays over :data:`MAX_ARRAY_BYTES` and headers that promise
+        more data than the archive member holds are refused before any data is read."""
         path = self._existing(name)
+        label = self._label(name)
         try:
-            # Opened here so the file is closed even when numpy gives up half-way.
-            with path.open("rb") as file:
-                loaded = np.load(file, allow_pickle=False)
-                if not isinstance(loaded, np.lib.npyio.NpzFile):
-                    raise ModelError(f"{self._label(name)} is not an .npz archive")
-                with loaded as archive:
-                    return {key: archive[key] for key in archive.files}
-        except ValueError as error:  # numpy's answer to an object array without pickle
-            raise ModelError(
-                f"{self._label(name)} holds data that needs pickle: {error}"
-            ) from error
-        except (OSError, EOFError, zipfile.BadZipFile) as error:
-            raise ModelError(f"{self._label(name)} is not a readable .npz file: {error}") from error
+            with zipfile.ZipFile(path) as archive:
+                return {
+                    member.filename.removesuffix(".npy"): _read_array(archive, member, label)
+                    for member in archive.infolist()
+                }
+        except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
+            raise ModelError(f"{label} is not a readable .npz file: {error}") from error
+        except MemoryError as error:
+            raise ModelError(f"{label} is too large to load; train the model again") from error
 
     def _existing(self, name: str) -> Path:
         path = self.path(name)
@@ -83,3 +90,29 @@ class Resource:
 
     def _label(self, name: str) -> str:
         return f"model file {self.root.name}/{name}"
+
+
+def _read_array(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) -> Any:
+    if not member.filename.endswith(".npy") or member.file_size > MAX_ARRAY_BYTES:
+        raise ModelError(f"{label} holds {member.filename!r}, which is not an array it can load")
+    with archive.open(member) as stream:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+        else:
+            raise ModelError(f"{label}: {member.filename!r} has an unknown .npy version")
+        if dtype.hasobject:
+            raise ModelError(f"{label} holds data that needs pickle; it is refused")
+        size = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+        if size > MAX_ARRAY_BYTES or size > member.file_size:
+            raise ModelError(
+                f"{label}: {member.filename!r} claims {size} bytes of data but holds "
+                f"{member.file_size}; the model is damaged, train it again"
+            )
+        data = stream.read(size + 1)
+    if len(data) != size:
+        raise ModelError(f"{label}: {member.filename!r} is truncated; train the model again")
+    array = np.frombuffer(data, dtype=dtype)
+    return array.reshape(shape, order="F" if fortran else "C").copy()

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from parley.errors import ModelError
+from parley.nlu import resource as resource_module
 from parley.nlu.resource import Resource
 
 
@@ -48,5 +51,55 @@ def test_missing_and_corrupt_files_name_the_problem(tmp_path: Path) -> None:
 def test_a_plain_npy_file_is_not_taken_for_an_archive(tmp_path: Path) -> None:
     np.save(tmp_path / "plain.npy", np.arange(3))
     (tmp_path / "plain.npy").rename(tmp_path / "plain.npz")
-    with pytest.raises(ModelError, match=r"not an \.npz archive"):
+    with pytest.raises(ModelError, match=r"not a readable \.npz file"):
         Resource(tmp_path).read_arrays("plain.npz")
+
+
+def npz_with(tmp_path: Path, member: str, data: bytes) -> Resource:
+    with zipfile.ZipFile(tmp_path / "a.npz", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(member, data)
+    return Resource(tmp_path)
+
+
+def npy_header(shape: tuple[int, ...], dtype: str = "<f8") -> bytes:
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": dtype, "fortran_order": False, "shape": shape}
+    )
+    return buffer.getvalue()
+
+
+def test_a_header_promising_more_than_the_member_holds_is_refused(tmp_path: Path) -> None:
+    # 8 TiB promised by a few bytes: refused before any allocation.
+    resource = npz_with(tmp_path, "idf.npy", npy_header((2**40,)) + b"\0" * 64)
+    with pytest.raises(ModelError, match="claims"):
+        resource.read_arrays("a.npz")
+
+
+def test_an_array_over_the_limit_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(resource_module, "MAX_ARRAY_BYTES", 1024)
+    Resource(tmp_path).write_arrays("a.npz", idf=np.zeros(1000))
+    with pytest.raises(ModelError, match="not an array it can load"):
+        Resource(tmp_path).read_arrays("a.npz")
+
+
+def test_a_truncated_array_is_refused(tmp_path: Path) -> None:
+    resource = npz_with(tmp_path, "w.npy", npy_header((10,)) + b"\0" * 40)
+    with pytest.raises(ModelError, match="truncated"):
+        resource.read_arrays("a.npz")
+
+
+def test_deeply_nested_json_is_a_model_error(tmp_path: Path) -> None:
+    (tmp_path / "v.json").write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(ModelError, match="nested too deeply"):
+        Resource(tmp_path).read_json("v.json")
+
+
+def test_fortran_and_c_arrays_round_trip(tmp_path: Path) -> None:
+    matrix = np.asfortranarray(np.arange(12, dtype=np.float32).reshape(3, 4))
+    Resource(tmp_path).write_arrays("m.npz", f=matrix, c=np.ascontiguousarray(matrix))
+    loaded = Resource(tmp_path).read_arrays("m.npz")
+    np.testing.assert_array_equal(loaded["f"], matrix)
+    np.testing.assert_array_equal(loaded["c"], matrix)
