@@ -81,7 +81,7 @@ class Manifest(_Strict):
         """The manifest in ``data``; :class:`ModelError` says why it cannot be used."""
         try:
             raw = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise ModelError(
                 f"the model's {MANIFEST_FILE} is not valid JSON ({error}); the file is damaged "
                 "or was not made by Parley, train the model again"

@@ -226,12 +226,18 @@ class LinearModel:
         assert isinstance(temperature, int | float)
         if weights.shape[1] != len(classes) or intercepts.shape[0] != len(classes):
             raise ModelError(f"{label}.npz does not match its classes; train the model again")
+        # Checked after the cast: a float64 beyond float32's range becomes inf there.
+        with np.errstate(over="ignore", invalid="ignore"):
+            weights = np.ascontiguousarray(weights, dtype=np.float32)
+            intercepts = intercepts.astype(np.float32)
         if not (np.all(np.isfinite(weights)) and np.all(np.isfinite(intercepts))):
             raise ModelError(f"{label}.npz holds non-finite numbers; train the model again")
+        if not (math.isfinite(temperature) and temperature > 0):
+            raise ModelError(f"{label}.json has an invalid temperature; train the model again")
         return cls(
             classes=list(classes),
-            weights=np.ascontiguousarray(weights, dtype=np.float32),
-            intercepts=intercepts.astype(np.float32),
+            weights=weights,
+            intercepts=intercepts,
             temperature=float(temperature),
         )
 

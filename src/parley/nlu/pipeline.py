@@ -166,7 +166,7 @@ class Pipeline:
         context = context or ComponentContext()
         try:
             entries = json.loads((folder / PIPELINE_FILE).read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise ModelError(f"the model's {PIPELINE_FILE} cannot be read: {error}") from error
         if not isinstance(entries, list):
             raise ModelError(f"the model's {PIPELINE_FILE} is not a list of components")
@@ -186,7 +186,32 @@ class Pipeline:
                 loaded.append(component_class.load(config, Resource(folder / resource), context))
             except ProjectError as error:
                 raise ModelError(f"the model's {name} settings are invalid: {error}") from error
-        return cls(loaded, context)
+            except (ValueError, TypeError, KeyError, IndexError, MemoryError) as error:
+                # Components check what they read; this catches a check one of them missed,
+                # so a hostile model never surfaces as a crash of the caller.
+                raise ModelError(
+                    f"the model's {name} data is damaged ({type(error).__name__}: {error}); "
+                    "train the model again"
+                ) from error
+        pipeline = cls(loaded, context)
+        pipeline.check_consistency()
+        return pipeline
+
+    def check_consistency(self) -> None:
+        """Run an empty message through every component, so parts that do not fit together
+        (a featurizer giving other widths than its classifier was trained on) are refused
+        now, not at every parse. Empty text reaches no outside service (Duckling)."""
+        try:
+            self.process(Message(text=""))
+        except ModelError as error:
+            raise ModelError(
+                f"the model's components do not fit together: {error}; train it again"
+            ) from error
+        except (ValueError, TypeError, KeyError, IndexError) as error:
+            raise ModelError(
+                f"the model's components do not fit together ({type(error).__name__}: "
+                f"{error}); train it again"
+            ) from error
 
 
 def _entry(entry: Any) -> tuple[str, int, dict[str, Any], str]:
