@@ -160,3 +160,12 @@ def test_a_replaced_model_is_not_taken_from_the_cache(tmp_path: Path) -> None:
     result = runner.invoke(app, ["train", str(project), "--name", "m"])
     assert result.exit_code == 0, result.output
     assert "Trained" in result.stdout, "a model with another fingerprint is no cache hit"
+
+
+def test_a_seed_out_of_range_is_refused(tmp_path: Path) -> None:
+    project = bot(tmp_path)
+    for seed in ("-1", str(2**32)):
+        result = runner.invoke(app, ["train", str(project), "--seed", seed])
+        assert result.exit_code == 2
+        assert "--seed" in result.output
+    assert not (project / "models").exists()

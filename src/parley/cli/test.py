@@ -24,6 +24,7 @@ from rich.text import Text
 
 from parley.cli import console
 from parley.cli.config import settings_loader
+from parley.cli.options import MAX_SEED
 from parley.cli.report import display_path, problem_line
 from parley.core.problem import Problem
 from parley.core.training_data import NLUData
@@ -95,7 +96,12 @@ def nlu(
     ] = None,
     seed: Annotated[
         int,
-        typer.Option("--seed", help="Seed of the fold split and of training (cross-validation)."),
+        typer.Option(
+            "--seed",
+            min=0,
+            max=MAX_SEED,
+            help="Seed of the fold split and of training (cross-validation).",
+        ),
     ] = 0,
 ) -> None:
     """Score intents, entities and retrieval responses; write Rasa-style reports.

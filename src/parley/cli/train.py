@@ -12,6 +12,7 @@ from rich.text import Text
 
 from parley.cli import console, report
 from parley.cli.config import settings_loader
+from parley.cli.options import MAX_SEED
 from parley.core.problem import by_position
 from parley.models.artifact import model_file_name
 from parley.project import read_project
@@ -52,7 +53,11 @@ def train(
     seed: Annotated[
         int,
         typer.Option(
-            "--seed", metavar="N", help="Random seed; the same seed trains the same model."
+            "--seed",
+            metavar="N",
+            min=0,
+            max=MAX_SEED,
+            help="Random seed; the same seed trains the same model.",
         ),
     ] = 0,
     name: Annotated[
