@@ -83,7 +83,13 @@ class ParseResult(Model):
             "intent_ranking": [i.model_dump() for i in self.intent_ranking],
         }
         if self.response_selector:
-            selector: dict[str, Any] = {"all_retrieval_intents": sorted(self.response_selector)}
+            # Retrieval intents only: "default" is the key of a selector serving them all.
+            retrieval = {
+                candidate.intent_response_key.split("/", 1)[0]
+                for prediction in self.response_selector.values()
+                for candidate in [prediction.response, *prediction.ranking]
+            }
+            selector: dict[str, Any] = {"all_retrieval_intents": sorted(retrieval)}
             for key, prediction in self.response_selector.items():
                 selector[key] = {
                     "response": {

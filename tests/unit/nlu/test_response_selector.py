@@ -117,7 +117,7 @@ def test_persisted_selector_answers_the_same(tmp_path: Path) -> None:
 
 def test_to_rasa_lists_all_retrieval_intents() -> None:
     rasa = pipeline().parse("where can I park").to_rasa()
-    assert rasa["response_selector"]["all_retrieval_intents"] == ["chitchat", "default", "faq"]
+    assert rasa["response_selector"]["all_retrieval_intents"] == ["chitchat", "faq"]
     assert rasa["response_selector"]["faq"]["response"]["utter_action"] == "utter_faq/parking"
 
 
