@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from parley.nlu.message import Message
-from parley.nlu.tokenizer import WhitespaceTokenizer, tokenize
+from parley.nlu.tokenizer import MAX_TOKENS, WhitespaceTokenizer, tokenize
 
 
 def texts(text: str) -> list[str]:
@@ -42,3 +42,10 @@ def test_odd_text_never_raises(text: str) -> None:
 
 def test_norm_is_lower_case() -> None:
     assert [t.norm for t in tokenize("HeLLo ÉCOLE")] == ["hello", "école"]
+
+
+def test_a_message_gives_at_most_max_tokens() -> None:
+    tokens = tokenize("word " * 50_000 + "🙂" * 5_000)
+    assert len(tokens) == MAX_TOKENS
+    assert tokens[-1].end < 10 * MAX_TOKENS
+    assert len(tokenize("🙂" * 5_000)) == MAX_TOKENS
