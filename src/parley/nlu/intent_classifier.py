@@ -50,6 +50,10 @@ temperature little and cost a training run each."""
 CALIBRATION_EXAMPLES = 1000
 """Held-out scores enough to fit one parameter: once the folds so far have scored this
 many examples, the others are skipped (a large data set trains one fold model, not three)."""
+MIN_CALIBRATION_EXAMPLES = 20
+"""Fewer held-out scores than this fit no temperature (T stays 1): a handful of examples,
+often all misclassified when each class has one or two, would drive T to its bound and make
+every confidence the same."""
 MAX_ITERATIONS = 5000
 
 
@@ -252,8 +256,9 @@ def softmax(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 def fit_temperature(scores: np.ndarray[Any, Any], truth: np.ndarray[Any, Any]) -> float:
     """The ``T`` minimising the log-loss of ``softmax(scores / T)`` for the true classes
-    (temperature scaling, Guo et al. 2017); 1.0 without held-out scores."""
-    if len(truth) == 0:
+    (temperature scaling, Guo et al. 2017); 1.0 with fewer than
+    :data:`MIN_CALIBRATION_EXAMPLES` held-out scores."""
+    if len(truth) < MIN_CALIBRATION_EXAMPLES:
         return 1.0
     rows = np.arange(len(truth))
 

@@ -214,6 +214,9 @@ def test_temperature_scaling_recovers_the_temperature_of_the_data() -> None:
     truth = np.array([generator.choice(5, p=p) for p in probabilities])
     assert fit_temperature(scores, truth) == pytest.approx(2.0, rel=0.15)
     assert fit_temperature(np.zeros((0, 5)), np.zeros(0, dtype=np.int64)) == 1.0
+    # A few held-out examples, all wrong: no temperature is learnt from them.
+    wrong = np.array([[1.0, 0.0]] * 6)
+    assert fit_temperature(wrong, np.ones(6, dtype=np.int64)) == 1.0
 
 
 def noisy_examples(count: int, seed: int) -> list[tuple[str, str]]:
