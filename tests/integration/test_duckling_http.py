@@ -30,6 +30,12 @@ NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 TEXT = "tomorrow at 5pm, $20 or twenty three euros, mail a@b.org"
 
 
+ODD_MATCHES = [
+    {"start": 0, "end": 3, "dim": "time", "value": {"type": "interval", "to": "x", "from": 5}},
+]
+"""A match of the right shape whose interval bounds are not objects."""
+
+
 class DucklingServer(ThreadingHTTPServer):
     """Duckling's HTTP API. ``mode`` makes it misbehave: ``slow`` holds every request until
     ``release`` is set, ``error`` answers 500, ``garbage`` answers text that is not JSON."""
@@ -66,6 +72,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.server.mode == "garbage":
             self._answer(200, b"<html>maintenance</html>")
+            return
+        if self.server.mode == "odd":
+            self._answer(200, json.dumps(ODD_MATCHES).encode("utf-8"), "application/json")
             return
         matches = self.server.engine.parse(
             fields["text"],
@@ -212,3 +221,13 @@ def test_a_broken_server_gives_no_entities_and_a_warning(
         result = _pipeline(ComponentContext(duckling=connect(server.url))).parse("$20")
     assert result.entities == []
     assert expected in caplog.text
+
+
+def test_odd_interval_bounds_give_open_ends(
+    server: DucklingServer, connect: Callable[..., HttpDuckling]
+) -> None:
+    server.mode = "odd"
+    result = _pipeline(ComponentContext(duckling=connect(server.url))).parse("$20")
+    [entity] = result.entities
+    assert entity.entity == "time"
+    assert entity.value == {"to": None, "from": None}

@@ -174,10 +174,7 @@ class DucklingEntityExtractor(Component):
         details: dict[str, Any] = match["value"]
         value: Any
         if details.get("type") == "interval":
-            value = {
-                "to": (details.get("to") or {}).get("value"),
-                "from": (details.get("from") or {}).get("value"),
-            }
+            value = {"to": _bound(details.get("to")), "from": _bound(details.get("from"))}
         else:
             value = details.get("value")
         return ExtractedEntity(
@@ -191,10 +188,24 @@ class DucklingEntityExtractor(Component):
         )
 
 
-def _fits(match: dict[str, Any], length: int) -> bool:
-    """A match whose offsets lie in the text; a misbehaving server's others are left out."""
+def _fits(match: Any, length: int) -> bool:
+    """A well-formed match whose offsets lie in the text; a misbehaving server's others are
+    left out."""
+    if not isinstance(match, dict):
+        return False
     start, end = match.get("start"), match.get("end")
-    return isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= length
+    return (
+        isinstance(start, int)
+        and isinstance(end, int)
+        and 0 <= start <= end <= length
+        and isinstance(match.get("dim"), str)
+        and isinstance(match.get("value"), dict)
+    )
+
+
+def _bound(bound: Any) -> Any:
+    """The value of one end of an interval (None for an open end)."""
+    return bound.get("value") if isinstance(bound, dict) else None
 
 
 def _reference_time(given: datetime | None, timezone: str) -> datetime:
