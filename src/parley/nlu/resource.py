@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,12 @@ import numpy as np
 from parley.errors import ModelError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$")
-MAX_ARRAY_BYTES = 512 * 1024 * 1024
-"""Largest array a component may load: far above any real model (Banking77's are ~10 MB),
-far below what would take a server down."""
+MAX_FILE_BYTES = 512 * 1024 * 1024
+"""Largest file (JSON, or the arrays of one ``.npz`` together) a component may load: far
+above any real model (Banking77's are ~10 MB), far below what would take a server down."""
+MAX_ARRAYS = 64
+"""Most arrays one ``.npz`` may hold; components store a handful."""
+_AGAIN = "train the model again"
 
 
 class Resource:
@@ -47,10 +51,14 @@ class Resource:
 
     def read_json(self, name: str) -> Any:
         path = self._existing(name)
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ModelError(f"{self._label(name)} is too large to be a model file; {_AGAIN}")
         try:
             return json.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ModelError(f"{self._label(name)} is not valid JSON: {error}") from error
+            raise ModelError(
+                f"{self._label(name)} is not valid JSON ({error}); {_AGAIN}"
+            ) from error
         except (RecursionError, MemoryError) as error:
             raise ModelError(
                 f"{self._label(name)} is nested too deeply or too large to read; the model is "
@@ -65,20 +73,29 @@ class Resource:
 
     def read_arrays(self, name: str) -> dict[str, Any]:
         """Every array in ``name``. Each array's header is read first: object arrays (which
-        would need pickle), arrays over :data:`MAX_ARRAY_BYTES` and headers that promise
+        would need pickle), arrays over :data:`MAX_FILE_BYTES` and headers that promise
         more data than the archive member holds are refused before any data is read."""
         path = self._existing(name)
         label = self._label(name)
         try:
             with zipfile.ZipFile(path) as archive:
+                members = archive.infolist()
+                # The directory's sizes are checked again against each member's header below.
+                if len(members) > MAX_ARRAYS or sum(m.file_size for m in members) > MAX_FILE_BYTES:
+                    raise ModelError(f"{label} is too large to be a model file; {_AGAIN}")
                 return {
                     member.filename.removesuffix(".npy"): _read_array(archive, member, label)
-                    for member in archive.infolist()
+                    for member in members
                 }
-        except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
-            raise ModelError(f"{label} is not a readable .npz file: {error}") from error
+        except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as error:
+            raise ModelError(f"{label} is not a readable .npz file ({error}); {_AGAIN}") from error
+        except NotImplementedError as error:
+            # zipfile raises this for compression methods it does not implement.
+            raise ModelError(
+                f"{label} uses a compression Parley cannot read ({error}); {_AGAIN}"
+            ) from error
         except MemoryError as error:
-            raise ModelError(f"{label} is too large to load; train the model again") from error
+            raise ModelError(f"{label} is too large to load; {_AGAIN}") from error
 
     def _existing(self, name: str) -> Path:
         path = self.path(name)
@@ -93,8 +110,10 @@ class Resource:
 
 
 def _read_array(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) -> Any:
-    if not member.filename.endswith(".npy") or member.file_size > MAX_ARRAY_BYTES:
-        raise ModelError(f"{label} holds {member.filename!r}, which is not an array it can load")
+    if not member.filename.endswith(".npy") or member.file_size > MAX_FILE_BYTES:
+        raise ModelError(
+            f"{label} holds {member.filename!r}, which is not an array it can load; {_AGAIN}"
+        )
     with archive.open(member) as stream:
         version = np.lib.format.read_magic(stream)
         if version == (1, 0):
@@ -102,11 +121,11 @@ def _read_array(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) -
         elif version in ((2, 0), (3, 0)):
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
         else:
-            raise ModelError(f"{label}: {member.filename!r} has an unknown .npy version")
+            raise ModelError(f"{label}: {member.filename!r} has an unknown .npy version; {_AGAIN}")
         if dtype.hasobject:
-            raise ModelError(f"{label} holds data that needs pickle; it is refused")
+            raise ModelError(f"{label} holds data that needs pickle; it is refused, {_AGAIN}")
         size = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
-        if size > MAX_ARRAY_BYTES or size > member.file_size:
+        if size > MAX_FILE_BYTES or size > member.file_size:
             raise ModelError(
                 f"{label}: {member.filename!r} claims {size} bytes of data but holds "
                 f"{member.file_size}; the model is damaged, train it again"

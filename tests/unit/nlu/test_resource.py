@@ -79,9 +79,9 @@ def test_a_header_promising_more_than_the_member_holds_is_refused(tmp_path: Path
 def test_an_array_over_the_limit_is_refused_unread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(resource_module, "MAX_ARRAY_BYTES", 1024)
+    monkeypatch.setattr(resource_module, "MAX_FILE_BYTES", 1024)
     Resource(tmp_path).write_arrays("a.npz", idf=np.zeros(1000))
-    with pytest.raises(ModelError, match="not an array it can load"):
+    with pytest.raises(ModelError, match="too large to be a model file"):
         Resource(tmp_path).read_arrays("a.npz")
 
 
@@ -103,3 +103,47 @@ def test_fortran_and_c_arrays_round_trip(tmp_path: Path) -> None:
     loaded = Resource(tmp_path).read_arrays("m.npz")
     np.testing.assert_array_equal(loaded["f"], matrix)
     np.testing.assert_array_equal(loaded["c"], matrix)
+
+
+def deflated_npz(tmp_path: Path) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros(4096))
+    with zipfile.ZipFile(tmp_path / "a.npz", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("w.npy", buffer.getvalue())
+    return (tmp_path / "a.npz").read_bytes()
+
+
+def test_a_broken_deflate_stream_is_a_model_error(tmp_path: Path) -> None:
+    data = bytearray(deflated_npz(tmp_path))
+    header = 30 + len("w.npy")  # local file header + name; the deflate stream follows
+    data[header : header + 8] = b"\xff" * 8
+    (tmp_path / "a.npz").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match=r"a\.npz"):
+        Resource(tmp_path).read_arrays("a.npz")
+
+
+def test_an_unknown_compression_method_is_a_model_error(tmp_path: Path) -> None:
+    data = bytearray(deflated_npz(tmp_path))
+    # The method field sits at offset 8 of the local header and 10 of the central one.
+    data[8:10] = (99).to_bytes(2, "little")
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 10 : central + 12] = (99).to_bytes(2, "little")
+    (tmp_path / "a.npz").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match=r"a\.npz"):
+        Resource(tmp_path).read_arrays("a.npz")
+
+
+def test_a_json_file_over_the_limit_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(resource_module, "MAX_FILE_BYTES", 1024)
+    (tmp_path / "v.json").write_text("[" + "0," * 1000 + "0]", encoding="utf-8")
+    with pytest.raises(ModelError, match="too large to be a model file"):
+        Resource(tmp_path).read_json("v.json")
+
+
+def test_an_archive_of_many_arrays_is_refused(tmp_path: Path) -> None:
+    arrays = {f"a{number}": np.zeros(1) for number in range(resource_module.MAX_ARRAYS + 1)}
+    Resource(tmp_path).write_arrays("a.npz", **arrays)
+    with pytest.raises(ModelError, match="too large to be a model file"):
+        Resource(tmp_path).read_arrays("a.npz")
