@@ -1,16 +1,23 @@
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import string
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import pycrfsuite
 import pytest
 
 from parley.core.messages import IntentPrediction
 from parley.core.training_data import EntityAnnotation, Example, LookupTable, NLUData
 from parley.errors import ModelError, ProjectError
 from parley.nlu.component import Component, ComponentContext, TrainingData
-from parley.nlu.crf_entity_extractor import CRFEntityExtractor, decode
+from parley.nlu.crf_entity_extractor import CRFEntityExtractor, _with_entity_tags, decode
 from parley.nlu.lexical_syntactic import LexicalSyntacticFeaturizer
 from parley.nlu.message import Message
 from parley.nlu.regex_featurizer import RegexFeaturizer
@@ -276,9 +283,12 @@ def test_persisted_model_tags_the_same(travel: list[Component], tmp_path: Path) 
     extractor.persist(Resource(tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "crf.json",
-        "entity.crfsuite",
-        "group.crfsuite",
-        "role.crfsuite",
+        "entity.json",
+        "entity.npz",
+        "group.json",
+        "group.npz",
+        "role.json",
+        "role.npz",
     ]
     loaded = CRFEntityExtractor.load(extractor.config, Resource(tmp_path), ComponentContext())
     text = "fly from Oslo to Tokyo and a large pizza with ham"
@@ -290,7 +300,8 @@ def test_training_is_deterministic(travel: list[Component]) -> None:
     again = train(travel_data())
     assert isinstance(again[3], CRFEntityExtractor)
     assert isinstance(travel[3], CRFEntityExtractor)
-    assert again[3].models == travel[3].models
+    assert again[3].taggers == travel[3].taggers
+    assert set(again[3].taggers) == {"entity", "role", "group"}
 
 
 def test_no_entities_trains_nothing_and_extracts_nothing(tmp_path: Path) -> None:
@@ -298,11 +309,11 @@ def test_no_entities_trains_nothing_and_extracts_nothing(tmp_path: Path) -> None
     components = train(nlu)
     extractor = components[3]
     assert isinstance(extractor, CRFEntityExtractor)
-    assert extractor.models == {}
+    assert extractor.taggers == {}
     assert parse(components, "fly from Paris").entities == []
     extractor.persist(Resource(tmp_path))
     loaded = CRFEntityExtractor.load({}, Resource(tmp_path), ComponentContext())
-    assert loaded.models == {}
+    assert loaded.taggers == {}
 
 
 def test_progress_is_reported() -> None:
@@ -314,9 +325,301 @@ def test_progress_is_reported() -> None:
 
 def test_a_corrupt_model_file_is_a_model_error(travel: list[Component], tmp_path: Path) -> None:
     travel[3].persist(Resource(tmp_path))
-    (tmp_path / "entity.crfsuite").write_bytes(b"not a model")
-    with pytest.raises(ModelError, match="train the model again"):
+    (tmp_path / "entity.npz").write_bytes(b"not a model")
+    with pytest.raises(ModelError, match=r"entity\.npz.*train the model again"):
         CRFEntityExtractor.load({}, Resource(tmp_path), ComponentContext())
+
+
+# -- the NumPy tagger against CRFsuite's ------------------------------------------------------
+
+
+def trained_with_crfsuite_models(
+    monkeypatch: pytest.MonkeyPatch, **crf: object
+) -> tuple[list[Component], dict[str, bytes]]:
+    """A trained pipeline and the CRFsuite model files its taggers were read from (trusted:
+    they come from training, not from an artifact)."""
+    models: dict[str, bytes] = {}
+    fit = CRFEntityExtractor._fit
+
+    def keep(
+        self: CRFEntityExtractor, labelled: Any, attribute: str, number: int, count: int
+    ) -> bytes:
+        models[attribute] = fit(self, labelled, attribute, number, count)
+        return models[attribute]
+
+    monkeypatch.setattr(CRFEntityExtractor, "_fit", keep)
+    return train(travel_data(), **crf), models
+
+
+COMPARED = [
+    *(example.text for example in travel_data().examples[::7]),
+    "fly from Quito to Madrid please",
+    "a huge pizza with anchovies and a small pizza with ham to Oslo",
+    "hello there",
+    "Berlin",
+    "fly fly fly to to Rome Rome",
+    "I want to go from San Francisco to New York tomorrow",
+]
+
+
+@pytest.mark.parametrize("bilou", [False, True])
+def test_the_numpy_tagger_tags_as_crfsuite_does(
+    monkeypatch: pytest.MonkeyPatch, bilou: bool
+) -> None:
+    components, models = trained_with_crfsuite_models(monkeypatch, BILOU_flag=bilou)
+    extractor = components[3]
+    assert isinstance(extractor, CRFEntityExtractor)
+    assert set(models) == set(extractor.taggers) == {"entity", "role", "group"}
+    reference = {}
+    for attribute, model in models.items():
+        reference[attribute] = pycrfsuite.Tagger()
+        reference[attribute].open_inmemory(model)
+    compared = 0
+    for text in COMPARED:
+        items = extractor._items(parse(components[:3], text))
+        entity_tags, _ = extractor.taggers["entity"].tag(items)
+        for attribute, tagger in extractor.taggers.items():
+            sequence = items if attribute == "entity" else _with_entity_tags(items, entity_tags)
+            crfsuite = reference[attribute]
+            crfsuite.set(pycrfsuite.ItemSequence(sequence))
+            expected = crfsuite.tag()
+            tags, confidences = tagger.tag(sequence)
+            assert tags == expected, (attribute, text)
+            for index, tag in enumerate(tags):
+                assert confidences[index] == pytest.approx(crfsuite.marginal(tag, index), abs=1e-6)
+                compared += 1
+            assert len(tags) == len(sequence)
+    assert compared > 100
+
+
+def test_the_weights_are_crfsuites_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    components, models = trained_with_crfsuite_models(monkeypatch)
+    extractor = components[3]
+    assert isinstance(extractor, CRFEntityExtractor)
+    for attribute, model in models.items():
+        tagger = pycrfsuite.Tagger()
+        tagger.open_inmemory(model)
+        info = tagger.info()  # its dump rounds the weights to six decimals
+        chain = extractor.taggers[attribute]
+        assert chain.labels == sorted(info.labels, key=lambda label: int(info.labels[label]))
+        state = {
+            (chain.attributes[a], chain.labels[y]): w
+            for a, y, w in zip(
+                chain.state_attributes, chain.state_labels, chain.state_weights, strict=True
+            )
+        }
+        assert state.keys() == info.state_features.keys()
+        assert all(abs(state[key] - w) <= 5e-7 for key, w in info.state_features.items())
+        for (before, after), weight in info.transitions.items():
+            row, column = chain.labels.index(before), chain.labels.index(after)
+            assert abs(chain.transitions[row, column] - weight) <= 5e-7
+
+
+def test_tags_and_marginals_match_a_sum_over_every_tag_sequence(travel: list[Component]) -> None:
+    extractor = travel[3]
+    assert isinstance(extractor, CRFEntityExtractor)
+    chain = extractor.taggers["group"]
+    entity_items = extractor._items(parse(travel[:3], "a small pizza with ham"))
+    entity_tags, _ = extractor.taggers["entity"].tag(entity_items)
+    items = _with_entity_tags(entity_items, entity_tags)
+    scores = chain.scores(items)
+    size = len(chain.labels)
+    totals = np.zeros((len(items), size))
+    best, best_path = -np.inf, ()
+    for path in itertools.product(range(size), repeat=len(items)):
+        score = sum(scores[t, y] for t, y in enumerate(path))
+        score += sum(chain.transitions[a, b] for a, b in itertools.pairwise(path))
+        if score > best:
+            best, best_path = score, path
+        for t, y in enumerate(path):
+            totals[t, y] += np.exp(score)
+    marginals = totals / totals[0].sum()
+    tags, confidences = chain.tag(items)
+    assert tags == [chain.labels[y] for y in best_path]
+    assert confidences == pytest.approx([marginals[t, y] for t, y in enumerate(best_path)])
+
+
+def test_loading_never_runs_crfsuite(
+    travel: list[Component], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    travel[3].persist(Resource(tmp_path))
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("CRFsuite ran while loading")
+
+    monkeypatch.setattr(pycrfsuite, "Tagger", refuse)
+    monkeypatch.setattr(pycrfsuite, "ItemSequence", refuse)
+    loaded = CRFEntityExtractor.load({}, Resource(tmp_path), ComponentContext())
+    text = "fly from Oslo to Tokyo"
+    assert parse([*travel[:3], loaded], text).entities == parse(travel, text).entities
+
+
+# -- hostile resources ----------------------------------------------------------------------
+
+
+def _arrays(folder: Path, attribute: str = "entity") -> dict[str, np.ndarray]:
+    with np.load(folder / f"{attribute}.npz", allow_pickle=False) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
+def _save(folder: Path, arrays: dict[str, Any], attribute: str = "entity") -> None:
+    with (folder / f"{attribute}.npz").open("wb") as file:
+        np.savez(file, **arrays)
+
+
+def _names(folder: Path, attribute: str = "entity") -> dict[str, Any]:
+    names: dict[str, Any] = json.loads((folder / f"{attribute}.json").read_text())
+    return names
+
+
+def _change_arrays(**changes: Callable[[Any], Any]) -> Callable[[Path], None]:
+    def change(folder: Path) -> None:
+        arrays = _arrays(folder)
+        for key, how in changes.items():
+            arrays[key] = how(arrays[key])
+        _save(folder, {k: v for k, v in arrays.items() if v is not None})
+
+    return change
+
+
+def _change_names(how: Callable[[dict[str, Any]], Any]) -> Callable[[Path], None]:
+    def change(folder: Path) -> None:
+        (folder / "entity.json").write_text(json.dumps(how(_names(folder))))
+
+    return change
+
+
+def _truncate(name: str) -> Callable[[Path], None]:
+    def change(folder: Path) -> None:
+        data = (folder / name).read_bytes()
+        (folder / name).write_bytes(data[: len(data) // 2])
+
+    return change
+
+
+def _with(array: np.ndarray, index: int, value: float) -> np.ndarray:
+    copy = array.copy()
+    copy.flat[index] = value
+    return copy
+
+
+def _zip_bomb(folder: Path) -> None:
+    # An archive whose directory says its member unpacks to 2 GiB (as a real bomb's must:
+    # zipfile stops at the size the directory gives).
+    path = folder / "entity.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("weights.npy", bytes(2**20))
+    data = bytearray(path.read_bytes())
+    directory = data.index(b"PK\x01\x02")
+    data[directory + 24 : directory + 28] = (2**31).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+
+
+def _save_npy(folder: Path) -> None:
+    with (folder / "entity.npz").open("wb") as file:
+        np.save(file, np.zeros(3))
+
+
+HOSTILE: dict[str, Callable[[Path], None]] = {
+    "missing npz": lambda folder: (folder / "entity.npz").unlink(),
+    "missing names": lambda folder: (folder / "role.json").unlink(),
+    "truncated npz": _truncate("entity.npz"),
+    "truncated names": _truncate("entity.json"),
+    "garbage npz": lambda folder: (folder / "entity.npz").write_bytes(os.urandom(4096)),
+    "crfsuite file as npz": lambda folder: (folder / "entity.npz").write_bytes(
+        b"lCRF" + bytes(200)
+    ),
+    "npy instead of npz": _save_npy,
+    "corrupt deflate stream": lambda folder: (folder / "entity.npz").write_bytes(
+        _flip_middle((folder / "entity.npz").read_bytes())
+    ),
+    "zip bomb": _zip_bomb,
+    "pickled object array": lambda folder: _save(
+        folder, {**_arrays(folder), "weights": np.array([object()], dtype=object)}
+    ),
+    "missing array": _change_arrays(transitions=lambda _: None),
+    "extra array": lambda folder: _save(folder, {**_arrays(folder), "more": np.zeros(2)}),
+    "float indices": _change_arrays(attributes=lambda a: a.astype(np.float64)),
+    "int64 indices": _change_arrays(labels=lambda a: a.astype(np.int64)),
+    "big-endian indices": _change_arrays(labels=lambda a: a.astype(">i4")),
+    "float32 weights": _change_arrays(weights=lambda a: a.astype(np.float32)),
+    "two-dimensional indices": _change_arrays(attributes=lambda a: a.reshape(1, -1)),
+    "shorter labels": _change_arrays(labels=lambda a: a[:-1]),
+    "shorter weights": _change_arrays(weights=lambda a: a[:-1]),
+    "negative attribute": _change_arrays(attributes=lambda a: _with(a, 0, -1)),
+    "attribute out of range": _change_arrays(attributes=lambda a: _with(a, 0, 10**9)),
+    "negative label": _change_arrays(labels=lambda a: _with(a, 3, -1)),
+    "label out of range": _change_arrays(labels=lambda a: _with(a, 3, 4)),
+    "NaN weight": _change_arrays(weights=lambda a: _with(a, 0, np.nan)),
+    "infinite weight": _change_arrays(weights=lambda a: _with(a, 0, -np.inf)),
+    "absurd weight": _change_arrays(weights=lambda a: _with(a, 0, 1e300)),
+    "NaN transition": _change_arrays(transitions=lambda a: _with(a, 1, np.nan)),
+    "transitions not square": _change_arrays(transitions=lambda a: a[:, :-1]),
+    "transitions of the wrong size": _change_arrays(transitions=lambda _: np.zeros((5, 5))),
+    "transitions flat": _change_arrays(transitions=lambda a: a.ravel()),
+    "duplicate state weight": _change_arrays(
+        attributes=lambda a: np.concatenate([a, a[:1]]),
+        labels=lambda a: np.concatenate([a, a[:1]]),
+        weights=lambda a: np.concatenate([a, a[:1]]),
+    ),
+    "names not an object": _change_names(lambda names: [names["labels"]]),
+    "names without attributes": _change_names(lambda names: {"labels": names["labels"]}),
+    "non-string label": _change_names(lambda names: {**names, "labels": [1, *names["labels"][1:]]}),
+    "null attribute": _change_names(
+        lambda names: {**names, "attributes": [None, *names["attributes"][1:]]}
+    ),
+    "duplicate label": _change_names(
+        lambda names: {**names, "labels": [names["labels"][1], *names["labels"][1:]]}
+    ),
+    "duplicate attribute": _change_names(
+        lambda names: {**names, "attributes": [*names["attributes"], names["attributes"][0]]}
+    ),
+    "no labels": _change_names(lambda names: {**names, "labels": []}),
+    "too many labels": _change_names(
+        lambda names: {**names, "labels": [str(n) for n in range(5_000)]}
+    ),
+    "labels a string": _change_names(lambda names: {**names, "labels": "O city"}),
+    "deeply nested names": lambda folder: (folder / "entity.json").write_text("[" * 100_000),
+    "names not JSON": lambda folder: (folder / "entity.json").write_bytes(b"\xff\xfe{"),
+    "taggers not strings": lambda folder: (folder / "crf.json").write_text(
+        '{"taggers": [["entity"]], "known": []}'
+    ),
+    "unknown tagger": lambda folder: (folder / "crf.json").write_text(
+        '{"taggers": ["entity", "mood"], "known": []}'
+    ),
+    "duplicate tagger": lambda folder: (folder / "crf.json").write_text(
+        '{"taggers": ["entity", "entity"], "known": []}'
+    ),
+}
+
+
+def _flip_middle(data: bytes) -> bytes:
+    middle = len(data) // 3
+    return data[:middle] + bytes(b ^ 0xFF for b in data[middle : middle + 64]) + data[middle + 64 :]
+
+
+@pytest.mark.parametrize("damage", list(HOSTILE), ids=list(HOSTILE))
+def test_a_hostile_resource_is_a_model_error(
+    travel: list[Component], tmp_path: Path, damage: str
+) -> None:
+    travel[3].persist(Resource(tmp_path))
+    HOSTILE[damage](tmp_path)
+    with pytest.raises(ModelError, match="train"):
+        CRFEntityExtractor.load({}, Resource(tmp_path), ComponentContext())
+
+
+def test_a_loaded_tagger_round_trips(travel: list[Component], tmp_path: Path) -> None:
+    extractor = travel[3]
+    assert isinstance(extractor, CRFEntityExtractor)
+    extractor.persist(Resource(tmp_path))
+    loaded = CRFEntityExtractor.load({}, Resource(tmp_path), ComponentContext())
+    assert loaded.taggers == extractor.taggers
+    arrays = _arrays(tmp_path)
+    assert arrays["attributes"].dtype == np.int32
+    assert arrays["labels"].dtype == np.int32
+    assert arrays["weights"].dtype == np.float64
+    size = len(_names(tmp_path)["labels"])
+    assert arrays["transitions"].shape == (size, size)
 
 
 @pytest.mark.parametrize(
