@@ -22,8 +22,9 @@ class ExtractedEntity(Model):
     """An entity found in a message; ``text[start:end]`` is its span, ``value`` its meaning.
 
     Field names are Rasa's: ML extractors fill ``confidence_entity`` (and the role/group
-    confidences), rule-based ones leave them empty; ``processors`` lists the components
-    that changed the value afterwards (e.g. the synonym mapper).
+    confidences), Duckling fills ``confidence`` (always 1.0) and ``text`` as Rasa's
+    Duckling extractor does, other rule-based ones leave them empty; ``processors`` lists
+    the components that changed the value afterwards (e.g. the synonym mapper).
     """
 
     entity: str
@@ -31,6 +32,8 @@ class ExtractedEntity(Model):
     end: int = Field(ge=0)
     value: Any
     extractor: str
+    text: str | None = None
+    confidence: float | None = None
     confidence_entity: float | None = None
     role: str | None = None
     confidence_role: float | None = None

@@ -183,7 +183,8 @@ class DucklingEntityExtractor(Component):
             end=match["end"] + offset,
             value=value,
             extractor=self.name,
-            confidence_entity=1.0,
+            text=match.get("body") if isinstance(match.get("body"), str) else None,
+            confidence=1.0,
             additional_info=details,
         )
 

@@ -57,7 +57,8 @@ def test_a_time_is_an_exact_iso_value_with_its_grain() -> None:
         "end": 15,
         "value": "2026-11-23T17:00:00.000+00:00",
         "extractor": "DucklingEntityExtractor",
-        "confidence_entity": 1.0,
+        "text": "tomorrow at 5pm",
+        "confidence": 1.0,
         "additional_info": {
             "values": [
                 {"value": "2026-11-23T17:00:00.000+00:00", "grain": "hour", "type": "value"}
