@@ -72,9 +72,10 @@ class Resource:
             np.savez_compressed(file, **named)
 
     def read_arrays(self, name: str) -> dict[str, Any]:
-        """Every array in ``name``. Each array's header is read first: object arrays (which
-        would need pickle), arrays over :data:`MAX_FILE_BYTES` and headers that promise
-        more data than the archive member holds are refused before any data is read."""
+        """Every array in ``name``. The archive's directory and each array's header are read
+        first: more than :data:`MAX_ARRAYS` arrays or :data:`MAX_FILE_BYTES` in all, object
+        arrays (which would need pickle) and headers that promise more data than the member
+        holds are refused before any data is read."""
         path = self._existing(name)
         label = self._label(name)
         try:
@@ -110,7 +111,7 @@ class Resource:
 
 
 def _read_array(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) -> Any:
-    if not member.filename.endswith(".npy") or member.file_size > MAX_FILE_BYTES:
+    if not member.filename.endswith(".npy"):
         raise ModelError(
             f"{label} holds {member.filename!r}, which is not an array it can load; {_AGAIN}"
         )
@@ -125,7 +126,8 @@ def _read_array(archive: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) -
         if dtype.hasobject:
             raise ModelError(f"{label} holds data that needs pickle; it is refused, {_AGAIN}")
         size = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
-        if size > MAX_FILE_BYTES or size > member.file_size:
+        # read_arrays checked the members' sizes against MAX_FILE_BYTES.
+        if size > member.file_size:
             raise ModelError(
                 f"{label}: {member.filename!r} claims {size} bytes of data but holds "
                 f"{member.file_size}; the model is damaged, train it again"
