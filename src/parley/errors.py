@@ -9,8 +9,12 @@ Catch :class:`ParleyError` to handle all of them. The tree::
     │   └── ProjectNotFoundError  the folder or a file the project needs is not there
     ├── UnknownNameError          a name (component, policy, channel, …) is not registered
     ├── ModelError                a model artifact is corrupt, unsafe, or cannot be used here
+    ├── EventError                an event (Rasa event JSON) is malformed or of an unknown type
+    ├── ActionError               an action cannot run: unknown name, or it failed
+    │   └── ActionRejectedError        the action server refused to run it (HTTP 400)
     └── ServiceError              a service Parley calls did not answer usefully
-        └── DucklingError         Duckling is down, timed out, or cannot use the time zones
+        ├── DucklingError         Duckling is down, timed out, or cannot use the time zones
+        └── ActionServerError     the action server is down, too slow, or answered nonsense
 
 Each message says what is wrong and how to fix it, naming the valid options where
 there is a closed set of them. User-facing commands print the message, never a traceback.
@@ -78,6 +82,24 @@ class ModelError(ParleyError):
     """A model artifact is corrupt, truncated, unsafe, or was made for something else."""
 
 
+class EventError(ParleyError, ValueError):
+    """An event is not valid Rasa event JSON (unknown type, missing or mistyped field)."""
+
+
+class ActionError(ParleyError):
+    """An action cannot run: its name is not in the domain, or running it failed."""
+
+
+class ActionRejectedError(ActionError):
+    """The action server answered HTTP 400 ``{action_name, error}``: the action refused to
+    run (a form validation that rejects the user's message, typically)."""
+
+    def __init__(self, action_name: str, error: str) -> None:
+        self.action_name = action_name
+        self.error = error
+        super().__init__(f"action {action_name!r} refused to run: {error}")
+
+
 class ServiceError(ParleyError):
     """A service Parley calls (Duckling, an action server, …) is down, slow, or answered
     something unusable. Callers on the serving path log it and go on without that service."""
@@ -86,3 +108,9 @@ class ServiceError(ParleyError):
 class DucklingError(ServiceError):
     """Duckling could not answer (server down, timeout, unreadable reply, unusable time
     zones). The extractor logs it and goes on without Duckling's entities."""
+
+
+class ActionServerError(ServiceError):
+    """The action server did not answer usefully (refused connection, timeout, an error
+    status other than 400, a reply that is not the Rasa SDK's JSON). The conversation goes
+    on: the user gets the fallback response and the error is logged."""

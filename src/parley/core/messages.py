@@ -103,3 +103,34 @@ class ParseResult(Model):
                 }
             result["response_selector"] = selector
         return result
+
+
+class UserMessage(Model):
+    """A message from a user, as a channel hands it to the agent."""
+
+    text: str | None = None
+    sender_id: str = "default"
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    input_channel: str | None = None
+    message_id: str | None = None
+    environment: str | None = None
+    parse_data: dict[str, Any] | None = None
+    """Set to skip NLU (``trigger_intent``, reminders): Rasa's parse JSON to use as is."""
+
+
+class BotMessage(Model, extra="allow"):
+    """A message of the bot, in the shape Rasa's REST channel answers: ``recipient_id``,
+    ``text`` and whichever rich parts the response has (``buttons``, ``image``,
+    ``custom``, ``attachment``, ``elements``, ``quick_replies``…)."""
+
+    recipient_id: str
+    text: str | None = None
+    buttons: list[dict[str, Any]] | None = None
+    image: str | None = None
+    custom: Any = None
+    attachment: Any = None
+    elements: Any = None
+    quick_replies: Any = None
+
+    def to_rasa(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)

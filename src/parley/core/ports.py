@@ -5,8 +5,12 @@ composition root. The engine never knows which one it got."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from parley.core.events import Event
 
 
 class Duckling(Protocol):
@@ -41,4 +45,39 @@ class SentenceEncoder(Protocol):
 
     def encode(self, texts: Sequence[str]) -> Any:
         """A float32 array of shape ``(len(texts), dimension)``, L2-normalised."""
+        ...
+
+
+class ActionClient(Protocol):
+    """Runs custom actions on an action server speaking the Rasa SDK webhook protocol."""
+
+    def run(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send ``{next_action, sender_id, tracker, domain, version}``; get back
+        ``{events, responses}``. Raises :class:`parley.errors.ActionRejectedError` when the
+        server answers 400 ``{action_name, error}``, :class:`parley.errors.ActionServerError`
+        when it is down, too slow, or answers anything else."""
+        ...
+
+
+class TrackerStore(Protocol):
+    """Where conversations live: an append-only event log per conversation."""
+
+    def retrieve(self, sender_id: str) -> list[Event]:
+        """Every event of the conversation, oldest first; empty for a new one."""
+        ...
+
+    def append(self, sender_id: str, events: Sequence[Event]) -> None:
+        """Add events to the end of the conversation, durably, all or none."""
+        ...
+
+
+class LockStore(Protocol):
+    """Serializes the turns of one conversation; different conversations run in parallel."""
+
+    def lock(self, sender_id: str) -> AbstractContextManager[None]: ...
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds since the epoch."""
         ...

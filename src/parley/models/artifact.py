@@ -1,5 +1,5 @@
 """The model artifact: one ``.tar.gz`` holding ``manifest.json`` (always the first member)
-followed by the model's parts (``nlu/…``, the folder ``Pipeline.persist`` wrote).
+followed by the model's parts (``nlu/…`` from ``Pipeline.persist``, ``dialogue/…``).
 
 Artifacts are uploaded by users, so extraction trusts nothing in the file. Every member is
 checked before a byte of it is written: only regular files and folders, with plain relative
@@ -58,7 +58,7 @@ def model_file_name(name: str | None) -> str | None:
     return None if checked is None else f"{checked}{ARTIFACT_SUFFIX}"
 
 
-PARTS = frozenset({"nlu"})
+PARTS = frozenset({"nlu", "dialogue"})
 """The top-level folders an artifact may hold besides the manifest."""
 
 REFUSED_SUFFIXES = (".pkl", ".pickle", ".joblib", ".dill")

@@ -16,17 +16,22 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from parley.errors import ModelError
 from parley.version import __version__
 
-FORMAT_VERSION = 1
-"""The artifact layout and manifest schema this Parley writes and reads. Bumped when either
-changes in a way older readers would misread."""
+FORMAT_VERSION = 2
+"""The artifact layout and manifest schema this Parley writes. Bumped when either changes
+in a way older readers would misread (2 added the dialogue part and ``policies``)."""
+
+OLDEST_FORMAT_VERSION = 1
+"""The oldest format this Parley still reads (1: NLU-only models)."""
 
 MANIFEST_FILE = "manifest.json"
 
 
 class ModelKind(StrEnum):
-    """What an artifact holds: ``nlu`` is a trained NLU pipeline (folder ``nlu/``)."""
+    """What an artifact holds: ``nlu`` is a trained NLU pipeline (folder ``nlu/``);
+    ``full`` adds the dialogue policies and domain (folder ``dialogue/``)."""
 
     NLU = "nlu"
+    FULL = "full"
 
 
 class _Strict(BaseModel):
@@ -59,6 +64,8 @@ class TrainingMetrics(_Strict):
     entities: int = Field(ge=0)
     """Distinct entity types annotated in the examples."""
     warnings: list[TrainingWarning] = Field(default_factory=list)
+    stories: int = Field(default=0, ge=0)
+    rules: int = Field(default=0, ge=0)
 
 
 class Manifest(_Strict):
@@ -70,6 +77,8 @@ class Manifest(_Strict):
     language: str
     kind: ModelKind
     components: list[ComponentEntry]
+    policies: list[ComponentEntry] = Field(default_factory=list)
+    """The dialogue policies of a ``full`` model, in ensemble order."""
     metrics: TrainingMetrics
     seed: int
 
@@ -120,7 +129,7 @@ def _check_versions(raw: dict[str, Any]) -> None:
             f"the model uses artifact format {found}, this Parley ({__version__}) reads format "
             f"{FORMAT_VERSION}; upgrade Parley, or train the model again with this version"
         )
-    if found < FORMAT_VERSION:
+    if found < OLDEST_FORMAT_VERSION:
         raise ModelError(
             f"the model uses the old artifact format {found}, this Parley reads format "
             f"{FORMAT_VERSION}; train the model again"

@@ -163,6 +163,12 @@ def dump_domain(domain: Domain) -> str:
     problems = list(_repeated_names(domain))
     if problems:
         raise ProjectError(problems, summary="the domain cannot be written")
+    return _emit(domain_document(domain))
+
+
+def domain_document(domain: Domain) -> dict[str, Any]:
+    """The domain as the document ``domain.yml`` holds (strings may be ruamel subclasses
+    of ``str``, so it also serializes as JSON — the domain Rasa sends action servers)."""
     doc: dict[str, Any] = {"version": DoubleQuotedScalarString(FORMAT_VERSION)}
     if not domain.store_entities_as_slots:
         doc["config"] = {"store_entities_as_slots": False}
@@ -191,7 +197,7 @@ def dump_domain(domain: Domain) -> str:
         "session_expiration_time": _number(session.session_expiration_time),
         "carry_over_slots_to_new_session": session.carry_over_slots_to_new_session,
     }
-    return _emit(doc)
+    return doc
 
 
 def _repeated_names(domain: Domain) -> Iterator[Problem]:

@@ -23,7 +23,12 @@ from parley.version import __version__
 
 
 def nlu_fingerprint(
-    nlu: NLUData, pipeline: Sequence[ComponentSpec] | None, *, language: str, seed: int
+    nlu: NLUData,
+    pipeline: Sequence[ComponentSpec] | None,
+    *,
+    language: str,
+    seed: int,
+    dialogue: dict[str, Any] | None = None,
 ) -> str:
     """sha256 (hex) of the canonical JSON of what an NLU training depends on."""
     specs = []
@@ -43,6 +48,10 @@ def nlu_fingerprint(
         "pipeline": specs,
         "nlu": nlu.model_dump(mode="json"),
     }
+    if dialogue is not None:
+        # The dialogue's inputs (domain, stories, rules, policies); absent for NLU-only
+        # models, so their fingerprints stay what they were.
+        document["dialogue"] = dialogue
     # default=str: an option YAML read as a date or another odd type still hashes stably.
     canonical = json.dumps(
         document, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str

@@ -32,6 +32,7 @@ from parley.models.manifest import (
 from parley.nlu.component import ComponentContext
 from parley.nlu.pipeline import Pipeline
 from parley.project.project import Project
+from parley.training.dialogue import dialogue_inputs, train_dialogue
 from parley.training.fingerprint import nlu_fingerprint
 from parley.training.result import TrainingResult, reused
 from parley.version import __version__
@@ -44,8 +45,10 @@ def train_nlu(
     context: ComponentContext,
     force: bool = False,
     name: str | None = None,
+    dialogue: bool = False,
 ) -> TrainingResult:
-    """Train ``project``'s NLU pipeline and write the model into ``out_dir``.
+    """Train ``project``'s NLU pipeline (and, with ``dialogue``, its dialogue policies)
+    and write the model into ``out_dir``.
 
     An existing model there with the same fingerprint is reused unless ``force``. ``name``
     fixes the file name (``<name>.tar.gz``); only that file is then considered for reuse.
@@ -56,11 +59,16 @@ def train_nlu(
     language = project.config.language or context.language
     if language != context.language:
         context = dataclasses.replace(context, language=language)
+    kind = ModelKind.FULL if dialogue else ModelKind.NLU
     fingerprint = nlu_fingerprint(
-        project.nlu, project.config.pipeline, language=language, seed=context.seed
+        project.nlu,
+        project.config.pipeline,
+        language=language,
+        seed=context.seed,
+        dialogue=dialogue_inputs(project) if dialogue else None,
     )
     if not force:
-        found = find_model(out_dir, fingerprint, name=name)
+        found = find_model(out_dir, fingerprint, name=name, kind=kind)
         if found is not None:
             return reused(*found, started=started)
     _check_trainable(project)
@@ -68,6 +76,11 @@ def train_nlu(
     pipeline = Pipeline.from_config(project.config.pipeline, context)
     pipeline.train(project.nlu)
     problems = [p for p in context.problems[already:] if not p.is_error]
+    policies = None
+    if dialogue:
+        context.report("training the dialogue policies", 0.9)
+        policies, dialogue_problems = train_dialogue(project, pipeline, seed=context.seed)
+        problems.extend(dialogue_problems)
     trained_in = time.perf_counter() - started
     context.report("writing the model", 1.0)
     created = datetime.now(UTC)
@@ -76,20 +89,30 @@ def train_nlu(
     )
     with tempfile.TemporaryDirectory(prefix="parley-train-") as folder:
         entries = pipeline.persist(Path(folder) / "nlu")
+        if policies is not None:
+            policies.persist(Path(folder) / "dialogue")
         manifest = Manifest(
             format_version=FORMAT_VERSION,
             parley_version=__version__,
             fingerprint=fingerprint,
             created=created,
             language=language,
-            kind=ModelKind.NLU,
+            kind=kind,
             components=[ComponentEntry.model_validate(entry) for entry in entries],
+            policies=[
+                ComponentEntry(
+                    name=p.name, version=p.version, config=p.options, resource=f"dialogue/{i}"
+                )
+                for i, p in enumerate(policies.policies if policies else [])
+            ],
             metrics=TrainingMetrics(
                 seconds=round(trained_in, 3),
                 examples=sum(1 for e in project.nlu.examples if e.intent),
                 intents=len(project.nlu.intents),
                 entities=len(project.nlu.entity_names),
                 warnings=[TrainingWarning(code=p.code, message=p.message) for p in problems],
+                stories=len(project.stories) if dialogue else 0,
+                rules=len(project.rules) if dialogue else 0,
             ),
             seed=context.seed,
         )
@@ -105,7 +128,11 @@ def train_nlu(
 
 
 def find_model(
-    out_dir: Path, fingerprint: str, *, name: str | None = None
+    out_dir: Path,
+    fingerprint: str,
+    *,
+    name: str | None = None,
+    kind: ModelKind = ModelKind.NLU,
 ) -> tuple[Path, Manifest] | None:
     """The newest NLU model in ``out_dir`` trained with ``fingerprint`` (only ``name`` when
     given), reading nothing but manifests. Files that are not readable models are passed
@@ -125,7 +152,7 @@ def find_model(
             manifest = read_manifest(path)
         except ModelError:
             continue
-        if manifest.kind is ModelKind.NLU and manifest.fingerprint == fingerprint:
+        if manifest.kind is kind and manifest.fingerprint == fingerprint:
             return path, manifest
     return None
 

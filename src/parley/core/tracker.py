@@ -1,0 +1,325 @@
+"""A conversation's state, derived from its events alone (pure, no I/O).
+
+Events are applied in order. ``restart`` and ``session_started`` reset the state; ``rewind``
+(forget the last user message) and ``undo`` (forget the last action) remove events from the
+*applied* ones, and the state is rebuilt from what is left — as Rasa's tracker does, so a
+conversation replays to the same state in either system.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from parley.core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    ActionReverted,
+    ActiveLoop,
+    AllSlotsReset,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    EntitiesAdded,
+    Event,
+    FollowupAction,
+    LoopInterrupted,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserFeaturization,
+    UserUtteranceReverted,
+    UserUttered,
+)
+
+ACTION_LISTEN = "action_listen"
+ACTION_SESSION_START = "action_session_start"
+REQUESTED_SLOT = "requested_slot"
+
+
+@dataclass
+class LoopState:
+    """The active loop (form) and how its last run went."""
+
+    name: str
+    validate: bool = True
+    """False after the user interrupted the loop: its next run does not validate."""
+    rejected: bool = False
+    """True when its last run was rejected (it could not use the user's message)."""
+    trigger_message: dict[str, Any] = field(default_factory=dict)
+
+    def to_rasa(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "validate": self.validate,
+            "rejected": self.rejected,
+            "trigger_message": self.trigger_message,
+        }
+
+
+@dataclass
+class _State:
+    slots: dict[str, Any]
+    latest_message: UserUttered | None = None
+    latest_bot_utterance: BotUttered | None = None
+    latest_action: dict[str, str] = field(default_factory=dict)
+    active_loop: LoopState | None = None
+    followup_action: str | None = None
+    paused: bool = False
+    use_text_for_featurization: bool | None = None
+
+
+class Tracker:
+    """The event log of one conversation and the state it adds up to.
+
+    ``initial_slots`` are the domain's slots with their initial values; slot events for
+    names outside it are kept in the log but change no state (as in Rasa).
+    """
+
+    def __init__(
+        self,
+        sender_id: str,
+        initial_slots: Mapping[str, Any],
+        events: Iterable[Event] = (),
+    ) -> None:
+        self.sender_id = sender_id
+        self._initial_slots = dict(initial_slots)
+        self.events: list[Event] = []
+        self._applied: list[Event] = []
+        self._state = self._fresh_state()
+        for event in events:
+            self.update(event)
+
+    # -- building ----------------------------------------------------------------------
+
+    def _fresh_state(self) -> _State:
+        return _State(slots=copy.deepcopy(self._initial_slots))
+
+    def update(self, event: Event) -> None:
+        self.events.append(event)
+        if isinstance(event, Restarted | SessionStarted):
+            self._applied = []
+        elif isinstance(event, ActionReverted):
+            self._undo_till(ActionExecuted)
+            self._replay()
+            return
+        elif isinstance(event, UserUtteranceReverted):
+            # A user message always follows an action_listen: forget both.
+            self._undo_till(UserUttered)
+            self._undo_till(ActionExecuted)
+            self._replay()
+            return
+        else:
+            self._applied.append(event)
+        self._apply(event)
+
+    def extend(self, events: Iterable[Event]) -> None:
+        for event in events:
+            self.update(event)
+
+    def _undo_till(self, kind: type[Event]) -> None:
+        while self._applied:
+            if isinstance(self._applied.pop(), kind):
+                return
+
+    def _replay(self) -> None:
+        self._state = self._fresh_state()
+        for event in self._applied:
+            self._apply(event)
+
+    def _apply(self, event: Event) -> None:
+        state = self._state
+        if isinstance(event, UserUttered):
+            state.latest_message = event
+            state.followup_action = None
+            state.use_text_for_featurization = None
+        elif isinstance(event, BotUttered):
+            state.latest_bot_utterance = event
+        elif isinstance(event, ActionExecuted):
+            state.latest_action = (
+                {"action_name": event.name}
+                if event.name is not None
+                else {"action_text": event.action_text or ""}
+            )
+            state.followup_action = None
+        elif isinstance(event, SlotSet):
+            if event.name in state.slots:
+                state.slots[event.name] = event.value
+        elif isinstance(event, AllSlotsReset):
+            state.slots = copy.deepcopy(self._initial_slots)
+        elif isinstance(event, Restarted):
+            self._state = self._fresh_state()
+            self._state.followup_action = ACTION_SESSION_START
+        elif isinstance(event, SessionStarted):
+            self._state = self._fresh_state()
+        elif isinstance(event, ActiveLoop):
+            state.active_loop = (
+                LoopState(
+                    name=event.name,
+                    trigger_message=self.latest_parse_data() if state.latest_message else {},
+                )
+                if event.name
+                else None
+            )
+        elif isinstance(event, LoopInterrupted):
+            if state.active_loop is not None:
+                state.active_loop.validate = not event.is_interrupted
+        elif isinstance(event, ActionExecutionRejected):
+            if state.active_loop is not None and state.active_loop.name == event.name:
+                state.active_loop.rejected = True
+        elif isinstance(event, FollowupAction):
+            state.followup_action = event.name
+        elif isinstance(event, ConversationPaused):
+            state.paused = True
+        elif isinstance(event, ConversationResumed):
+            state.paused = False
+        elif isinstance(event, EntitiesAdded):
+            if state.latest_message is not None and self.latest_action_name == ACTION_LISTEN:
+                known = state.latest_message.entities
+                added = [e for e in event.entities if e not in known]
+                if added:
+                    parse_data = dict(state.latest_message.parse_data)
+                    parse_data["entities"] = [*known, *added]
+                    state.latest_message = _with_parse_data(state.latest_message, parse_data)
+        elif isinstance(event, UserFeaturization) and self.latest_action_name == ACTION_LISTEN:
+            state.use_text_for_featurization = event.use_text_for_featurization
+        loop = state.active_loop
+        if isinstance(event, ActionExecuted) and loop is not None and event.name == loop.name:
+            # A loop that ran again is no longer rejected, and validates again.
+            loop.rejected = False
+            loop.validate = True
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        return self._state.slots
+
+    def get_slot(self, name: str) -> Any:
+        return self._state.slots.get(name)
+
+    @property
+    def latest_message(self) -> UserUttered | None:
+        return self._state.latest_message
+
+    @property
+    def latest_bot_utterance(self) -> BotUttered | None:
+        return self._state.latest_bot_utterance
+
+    @property
+    def latest_action(self) -> dict[str, str]:
+        return self._state.latest_action
+
+    @property
+    def latest_action_name(self) -> str | None:
+        action = self._state.latest_action
+        return action.get("action_name") or action.get("action_text")
+
+    @property
+    def active_loop(self) -> LoopState | None:
+        return self._state.active_loop
+
+    @property
+    def active_loop_name(self) -> str | None:
+        loop = self._state.active_loop
+        return loop.name if loop else None
+
+    @property
+    def followup_action(self) -> str | None:
+        return self._state.followup_action
+
+    @property
+    def use_text_for_featurization(self) -> bool | None:
+        """Whether the latest user message was read by its text (end-to-end); None when
+        no policy said."""
+        return self._state.use_text_for_featurization
+
+    @property
+    def paused(self) -> bool:
+        return self._state.paused
+
+    @property
+    def intent_name(self) -> str | None:
+        message = self._state.latest_message
+        return message.intent_name if message else None
+
+    def applied_events(self) -> list[Event]:
+        """The events that make up the state: after the last restart or session start,
+        without the reverted ones."""
+        return list(self._applied)
+
+    def applied(self) -> Iterator[Event]:
+        return iter(self._applied)
+
+    def latest_parse_data(self) -> dict[str, Any]:
+        message = self._state.latest_message
+        if message is None:
+            return {
+                "intent": {},
+                "entities": [],
+                "text": None,
+                "message_id": None,
+                "metadata": {},
+            }
+        return message.parse_data
+
+    def latest_entity_values(
+        self, entity: str, role: str | None = None, group: str | None = None
+    ) -> list[Any]:
+        message = self._state.latest_message
+        if message is None:
+            return []
+        return [
+            e.get("value")
+            for e in message.entities
+            if e.get("entity") == entity and e.get("role") == role and e.get("group") == group
+        ]
+
+    def last_event_time(self) -> float | None:
+        return self.events[-1].timestamp if self.events else None
+
+    def latest_input_channel(self) -> str | None:
+        for event in reversed(self._applied):
+            if isinstance(event, UserUttered):
+                return event.input_channel
+        return None
+
+    def copy(self) -> Tracker:
+        return Tracker(self.sender_id, self._initial_slots, self.events)
+
+    def to_rasa(self, *, events: str = "all") -> dict[str, Any]:
+        """Rasa's tracker JSON (``current_state``): ``events`` is ``all``, ``after_restart``
+        (the applied ones), or ``none``."""
+        if events == "all":
+            chosen: list[Event] = self.events
+        elif events == "after_restart":
+            chosen = self._applied
+        else:
+            chosen = []
+        loop = self._state.active_loop
+        return {
+            "sender_id": self.sender_id,
+            "slots": copy.deepcopy(self._state.slots),
+            "latest_message": self.latest_parse_data(),
+            "latest_event_time": self.last_event_time(),
+            "followup_action": self._state.followup_action,
+            "paused": self._state.paused,
+            "events": [event.to_rasa() for event in chosen] if events != "none" else None,
+            "latest_input_channel": self.latest_input_channel(),
+            "active_loop": loop.to_rasa() if loop else {},
+            "latest_action": dict(self._state.latest_action),
+            "latest_action_name": self.latest_action_name,
+        }
+
+
+def _with_parse_data(message: UserUttered, parse_data: dict[str, Any]) -> UserUttered:
+    return UserUttered(
+        text=message.text,
+        parse_data=parse_data,
+        input_channel=message.input_channel,
+        message_id=message.message_id,
+        timestamp=message.timestamp,
+        metadata=message.metadata,
+    )

@@ -1,0 +1,105 @@
+"""Memoization: the stories, remembered exactly — Rasa's (Augmented)MemoizationPolicy.
+
+Each action of each story is stored under the last ``max_history`` states before it. A
+conversation whose last states are exactly those gets that action with confidence 1.
+States leading to different actions in different stories are forgotten (ambiguous).
+The augmented variant, when nothing matches, forgets the conversation's oldest turns one
+user turn at a time and looks again, as if the conversation had started there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from parley.core.tracker import ACTION_LISTEN, Tracker
+from parley.dialogue.policy import Policy, PolicyContext, Prediction, TrainingData
+from parley.dialogue.state import State
+from parley.dialogue.state_json import state_from_json, state_to_json
+from parley.errors import ModelError
+
+LOOKUP_FILE = "memory.json"
+
+
+class MemoizationPolicy(Policy):
+    name = "MemoizationPolicy"
+    default_priority = 3
+    known_options = frozenset({"priority", "max_history"})
+    augmented = False
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        history = self.options.get("max_history", 5)
+        self.max_history: int | None = None if history is None else int(history)
+        self.lookup: dict[tuple[State, ...], str] = {}
+
+    def _key(self, states: Sequence[State]) -> tuple[State, ...]:
+        if self.max_history is None:
+            return tuple(states)
+        return tuple(states[-self.max_history :])
+
+    def train(self, data: TrainingData, context: PolicyContext) -> None:
+        lookup: dict[tuple[State, ...], str] = {}
+        ambiguous: set[tuple[State, ...]] = set()
+        for events in data.stories:
+            for states, action in context.featurizer.training_examples(events):
+                key = self._key(states)
+                if key in ambiguous:
+                    continue
+                known = lookup.get(key)
+                if known is not None and known != action:
+                    del lookup[key]
+                    ambiguous.add(key)
+                    continue
+                lookup[key] = action
+        self.lookup = lookup
+
+    def predict(
+        self, tracker: Tracker, states: Sequence[State], context: PolicyContext
+    ) -> Prediction | None:
+        action = self.lookup.get(self._key(states))
+        if action is None and self.augmented:
+            action = self._recall_truncated(states)
+        return self._prediction(action, 1.0) if action is not None else None
+
+    def _recall_truncated(self, states: Sequence[State]) -> str | None:
+        for start in range(1, len(states)):
+            if states[start].prev_action != ACTION_LISTEN:
+                continue
+            action = self.lookup.get(self._key([State(), *states[start:]]))
+            if action is not None:
+                return action
+        return None
+
+    def persist(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        entries = [
+            {"states": [state_to_json(s) for s in key], "action": action}
+            for key, action in self.lookup.items()
+        ]
+        (folder / LOOKUP_FILE).write_text(json.dumps(entries), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, options: Mapping[str, Any]) -> MemoizationPolicy:
+        policy = cls(options)
+        try:
+            entries = json.loads((folder / LOOKUP_FILE).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ModelError(f"cannot read {LOOKUP_FILE} ({error}); train again") from None
+        if not isinstance(entries, list):
+            raise ModelError(f"{LOOKUP_FILE} is not a list; train again")
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("action"), str):
+                raise ModelError(f"{LOOKUP_FILE} has an entry without an action; train again")
+            states = entry.get("states")
+            if not isinstance(states, list):
+                raise ModelError(f"{LOOKUP_FILE} has an entry without states; train again")
+            policy.lookup[tuple(state_from_json(s) for s in states)] = entry["action"]
+        return policy
+
+
+class AugmentedMemoizationPolicy(MemoizationPolicy):
+    name = "AugmentedMemoizationPolicy"
+    augmented = True

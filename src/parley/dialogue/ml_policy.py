@@ -1,0 +1,282 @@
+"""The machine-learnt policy: generalizes beyond the stories — Parley's answer to TEDPolicy.
+
+Each of the last ``max_history`` states is encoded (intent, entities, previous action,
+slots that influence the conversation, active loop) and the encodings are concatenated,
+most recent last; a small neural network (scikit-learn's MLP, one hidden layer) learns
+the next action from stories and rules. Its weights are stored as npz and applied with
+NumPy at prediction time, so a model file holds no code.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from parley.core.tracker import Tracker
+from parley.dialogue.policy import Policy, PolicyContext, Prediction, TrainingData
+from parley.dialogue.state import State
+from parley.errors import ModelError
+
+VOCABULARY_FILE = "vocabulary.json"
+WEIGHTS_FILE = "weights.npz"
+MAX_LAYERS = 4
+
+
+class StateEncoder:
+    """Fixed-size vectors of state histories, over the vocabulary seen in training."""
+
+    def __init__(
+        self,
+        *,
+        intents: Sequence[str],
+        entities: Sequence[str],
+        actions: Sequence[str],
+        slots: Mapping[str, int],
+        loops: Sequence[str],
+        max_history: int,
+    ) -> None:
+        self.intents = {name: i for i, name in enumerate(intents)}
+        self.entities = {name: i for i, name in enumerate(entities)}
+        self.actions = {name: i for i, name in enumerate(actions)}
+        self.slot_sizes = dict(slots)
+        self.loops = {name: i for i, name in enumerate(loops)}
+        self.max_history = max_history
+        offset = 0
+        self._offsets: dict[str, int] = {}
+        for part, size in (
+            ("intent", len(self.intents)),
+            ("entity", len(self.entities)),
+            ("action", len(self.actions)),
+            ("loop", len(self.loops)),
+            ("present", 1),
+        ):
+            self._offsets[part] = offset
+            offset += size
+        self._slot_offsets: dict[str, int] = {}
+        for name, size in self.slot_sizes.items():
+            self._slot_offsets[name] = offset
+            offset += size
+        self.state_size = offset
+
+    @classmethod
+    def fit(cls, histories: Sequence[Sequence[State]], max_history: int) -> StateEncoder:
+        intents: set[str] = set()
+        entities: set[str] = set()
+        actions: set[str] = set()
+        loops: set[str] = set()
+        slots: dict[str, int] = {}
+        for states in histories:
+            for state in states:
+                if state.intent:
+                    intents.add(state.intent)
+                entities.update(state.entities)
+                if state.prev_action:
+                    actions.add(state.prev_action)
+                if state.active_loop:
+                    loops.add(state.active_loop)
+                for name, features in state.slots:
+                    slots[name] = max(slots.get(name, 0), len(features))
+        return cls(
+            intents=sorted(intents),
+            entities=sorted(entities),
+            actions=sorted(actions),
+            slots=dict(sorted(slots.items())),
+            loops=sorted(loops),
+            max_history=max_history,
+        )
+
+    def encode(self, states: Sequence[State]) -> NDArray[np.float32]:
+        vector = np.zeros(self.state_size * self.max_history, dtype=np.float32)
+        recent = list(states[-self.max_history :])
+        base = (self.max_history - len(recent)) * self.state_size
+        for position, state in enumerate(recent):
+            at = base + position * self.state_size
+            if state.intent in self.intents:
+                vector[at + self._offsets["intent"] + self.intents[state.intent]] = 1.0
+            for entity in state.entities:
+                if entity in self.entities:
+                    vector[at + self._offsets["entity"] + self.entities[entity]] = 1.0
+            if state.prev_action in self.actions:
+                vector[at + self._offsets["action"] + self.actions[state.prev_action]] = 1.0
+            if state.active_loop in self.loops:
+                vector[at + self._offsets["loop"] + self.loops[state.active_loop]] = 1.0
+            vector[at + self._offsets["present"]] = 1.0
+            for name, features in state.slots:
+                if name in self._slot_offsets:
+                    size = self.slot_sizes[name]
+                    start = at + self._slot_offsets[name]
+                    vector[start : start + min(size, len(features))] = features[:size]
+        return vector
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "intents": list(self.intents),
+            "entities": list(self.entities),
+            "actions": list(self.actions),
+            "slots": self.slot_sizes,
+            "loops": list(self.loops),
+            "max_history": self.max_history,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StateEncoder:
+        try:
+            return cls(
+                intents=[str(x) for x in data["intents"]],
+                entities=[str(x) for x in data["entities"]],
+                actions=[str(x) for x in data["actions"]],
+                slots={str(k): int(v) for k, v in data["slots"].items()},
+                loops=[str(x) for x in data["loops"]],
+                max_history=int(data["max_history"]),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ModelError(f"{VOCABULARY_FILE} is malformed ({error}); train again") from None
+
+
+class MLPolicy(Policy):
+    """Options: ``max_history`` (default 5), ``hidden_units`` (default 128),
+    ``epochs`` (training iterations, default 300)."""
+
+    name = "MLPolicy"
+    default_priority = 1
+    known_options = frozenset({"priority", "max_history", "hidden_units", "epochs"})
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        history = self.options.get("max_history")
+        self.max_history = 5 if history is None else max(1, int(history))
+        self.hidden_units = int(self.options.get("hidden_units", 128))
+        self.epochs = int(self.options.get("epochs", 300))
+        self.encoder: StateEncoder | None = None
+        self.classes: list[str] = []
+        self.layers: list[tuple[NDArray[np.float32], NDArray[np.float32]]] = []
+
+    def train(self, data: TrainingData, context: PolicyContext) -> None:
+        from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415
+        from sklearn.neural_network import MLPClassifier  # noqa: PLC0415
+
+        examples = [
+            example
+            for events in data.stories
+            for example in context.featurizer.training_examples(events)
+        ]
+        for conversation_start, events in data.rules:
+            rule_examples = context.featurizer.training_examples(events)
+            # A rule's first action follows "anything": not a conversation start.
+            examples.extend(rule_examples if conversation_start else rule_examples[1:])
+        if not examples:
+            return
+        self.encoder = StateEncoder.fit([states for states, _ in examples], self.max_history)
+        self.classes = sorted({action for _, action in examples})
+        if len(self.classes) == 1:
+            return
+        features = np.stack([self.encoder.encode(states) for states, _ in examples])
+        labels = np.array([self.classes.index(action) for _, action in examples])
+        model = MLPClassifier(
+            hidden_layer_sizes=(self.hidden_units,),
+            max_iter=self.epochs,
+            random_state=context.seed,
+            alpha=1e-4,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(features, labels)
+        self.layers = [
+            (np.asarray(w, dtype=np.float32), np.asarray(b, dtype=np.float32))
+            for w, b in zip(model.coefs_, model.intercepts_, strict=True)
+        ]
+        self.classes = [self.classes[int(i)] for i in model.classes_]
+
+    def probabilities(self, states: Sequence[State]) -> dict[str, float]:
+        if self.encoder is None or not self.classes:
+            return {}
+        if len(self.classes) == 1:
+            return {self.classes[0]: 1.0}
+        activation = self.encoder.encode(states)
+        for index, (weights, bias) in enumerate(self.layers):
+            activation = activation @ weights + bias
+            if index < len(self.layers) - 1:
+                activation = np.maximum(activation, 0.0)
+        if activation.shape[-1] == 1:  # two classes: one logistic output
+            positive = float(1.0 / (1.0 + np.exp(-activation[0])))
+            return {self.classes[0]: 1.0 - positive, self.classes[1]: positive}
+        shifted = np.exp(activation - activation.max())
+        probabilities = shifted / shifted.sum()
+        return {name: float(p) for name, p in zip(self.classes, probabilities, strict=True)}
+
+    def predict(
+        self, tracker: Tracker, states: Sequence[State], context: PolicyContext
+    ) -> Prediction | None:
+        probabilities = self.probabilities(states)
+        if not probabilities:
+            return None
+        action = max(probabilities, key=lambda name: probabilities[name])
+        return self._prediction(action, probabilities[action])
+
+    def persist(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        vocabulary = {
+            "encoder": self.encoder.to_json() if self.encoder else None,
+            "classes": self.classes,
+            "layers": len(self.layers),
+        }
+        (folder / VOCABULARY_FILE).write_text(json.dumps(vocabulary), encoding="utf-8")
+        arrays: dict[str, NDArray[np.float32]] = {}
+        for index, (weights, bias) in enumerate(self.layers):
+            arrays[f"w{index}"] = weights
+            arrays[f"b{index}"] = bias
+        with (folder / WEIGHTS_FILE).open("wb") as file:
+            np.savez(file, **arrays)  # type: ignore[arg-type]
+
+    @classmethod
+    def load(cls, folder: Path, options: Mapping[str, Any]) -> MLPolicy:
+        policy = cls(options)
+        try:
+            vocabulary = json.loads((folder / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ModelError(f"cannot read {VOCABULARY_FILE} ({error}); train again") from None
+        if not isinstance(vocabulary, dict):
+            raise ModelError(f"{VOCABULARY_FILE} is not an object; train again")
+        encoder = vocabulary.get("encoder")
+        policy.encoder = StateEncoder.from_json(encoder) if encoder is not None else None
+        classes = vocabulary.get("classes")
+        layers = vocabulary.get("layers")
+        if not isinstance(classes, list) or not isinstance(layers, int):
+            raise ModelError(f"{VOCABULARY_FILE} lacks classes or layers; train again")
+        if not 0 <= layers <= MAX_LAYERS:
+            raise ModelError(f"{VOCABULARY_FILE} names {layers} layers; train again")
+        policy.classes = [str(c) for c in classes]
+        if layers:
+            policy.layers = _read_layers(folder / WEIGHTS_FILE, layers, policy)
+        return policy
+
+
+def _read_layers(
+    path: Path, count: int, policy: MLPolicy
+) -> list[tuple[NDArray[np.float32], NDArray[np.float32]]]:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            layers = [
+                (
+                    np.asarray(archive[f"w{i}"], dtype=np.float32),
+                    np.asarray(archive[f"b{i}"], dtype=np.float32),
+                )
+                for i in range(count)
+            ]
+    except (OSError, KeyError, ValueError) as error:
+        raise ModelError(f"cannot read {path.name} ({error}); train again") from None
+    expected = policy.encoder.state_size * policy.encoder.max_history if policy.encoder else 0
+    for weights, bias in layers:
+        if weights.ndim != 2 or bias.shape != (weights.shape[1],) or weights.shape[0] != expected:
+            raise ModelError(f"{path.name} holds weights of the wrong shape; train again")
+        expected = weights.shape[1]
+    outputs = layers[-1][0].shape[1]
+    if outputs != (1 if len(policy.classes) == 2 else len(policy.classes)):
+        raise ModelError(f"{path.name} does not match the policy's actions; train again")
+    return layers

@@ -1,0 +1,92 @@
+"""The policy contract: from a conversation's states, which action comes next.
+
+Like NLU components, a policy's ``__init__`` only stores its options; ``train`` learns
+from conversations (stories) and rules, ``persist`` writes what it learnt as JSON / npz
+into its own folder and ``load`` reads it back — nothing executable is ever stored.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from parley.core.domain import Domain
+from parley.core.events import Event
+from parley.core.problem import Problem
+from parley.core.tracker import Tracker
+from parley.dialogue.state import State, StateFeaturizer
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A policy's answer: the action, how sure it is, and events to log before it."""
+
+    action: str
+    confidence: float
+    policy: str
+    priority: int
+    events: tuple[Event, ...] = ()
+    is_rule: bool = False
+
+
+@dataclass
+class TrainingData:
+    """What policies learn from: stories as event runs, rules as event runs with the rule
+    they came from (conversation start, condition…)."""
+
+    stories: list[list[Event]] = field(default_factory=list)
+    rules: list[tuple[bool, list[Event]]] = field(default_factory=list)
+    """``(conversation_start, events)`` per rule run."""
+
+
+@dataclass
+class PolicyContext:
+    """What every policy gets: the domain, a featurizer over it, and a place for
+    warnings (a rule contradiction, an option Parley does not use…)."""
+
+    domain: Domain
+    featurizer: StateFeaturizer
+    seed: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+class Policy(ABC):
+    """Base of every dialogue policy."""
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+    default_priority: ClassVar[int] = 1
+    known_options: ClassVar[frozenset[str]] = frozenset({"priority"})
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self.options = dict(options or {})
+        self.priority = int(self.options.get("priority", self.default_priority))
+
+    @abstractmethod
+    def train(self, data: TrainingData, context: PolicyContext) -> None: ...
+
+    @abstractmethod
+    def predict(
+        self, tracker: Tracker, states: Sequence[State], context: PolicyContext
+    ) -> Prediction | None:
+        """The next action for ``tracker`` (whose states are ``states``), or None when
+        this policy has nothing to say."""
+
+    @abstractmethod
+    def persist(self, folder: Path) -> None: ...
+
+    @classmethod
+    @abstractmethod
+    def load(cls, folder: Path, options: Mapping[str, Any]) -> Policy: ...
+
+    def _prediction(self, action: str, confidence: float, *, is_rule: bool = False) -> Prediction:
+        return Prediction(
+            action=action,
+            confidence=confidence,
+            policy=self.name,
+            priority=self.priority,
+            is_rule=is_rule,
+        )

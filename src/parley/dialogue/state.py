@@ -1,0 +1,149 @@
+"""What a policy sees of a conversation: one :class:`State` before each action.
+
+A state holds the latest user message (its intent and entities, or its text for
+end-to-end stories), the previous action, the slots that influence the conversation and
+the active loop — Rasa's dialogue state, made hashable so that lookups (rules,
+memoization) are dictionary hits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from parley.core.domain import Domain
+from parley.core.events import ActionExecuted, Event, UserUttered
+from parley.core.tracker import Tracker
+from parley.dialogue.slots import Features, dialogue_slots, initial_slot_values, slot_features
+
+ENTITY_LABEL_SEPARATOR = "#"
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    intent: str | None = None
+    text: str | None = None
+    """The user's text, for end-to-end turns given without an intent."""
+    entities: frozenset[str] = frozenset()
+    prev_action: str | None = None
+    slots: tuple[tuple[str, Features], ...] = ()
+    active_loop: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return (
+            self.intent is None
+            and self.text is None
+            and not self.entities
+            and self.prev_action is None
+            and not self.slots
+            and self.active_loop is None
+        )
+
+    def describe(self) -> str:
+        parts = []
+        if self.intent or self.text:
+            parts.append(f"user: {self.intent or repr(self.text)}")
+        if self.entities:
+            parts.append(f"entities: {', '.join(sorted(self.entities))}")
+        if self.prev_action:
+            parts.append(f"previous action: {self.prev_action}")
+        if self.slots:
+            parts.append(f"slots: {', '.join(name for name, _ in self.slots)}")
+        if self.active_loop:
+            parts.append(f"active loop: {self.active_loop}")
+        return "; ".join(parts) or "(conversation start)"
+
+
+class StateFeaturizer:
+    """Turns trackers into state sequences, reading the domain once."""
+
+    def __init__(self, domain: Domain) -> None:
+        self.domain = domain
+        self._slots = [s for s in dialogue_slots(domain) if s.influence_conversation]
+        self._initial_slots = initial_slot_values(domain)
+        self._entities = {e.name for e in domain.entities if e.influence_conversation}
+        self._intents = {intent.name: intent for intent in domain.intents}
+
+    @property
+    def initial_slots(self) -> dict[str, object]:
+        return dict(self._initial_slots)
+
+    def tracker(self, sender_id: str, events: Iterable[Event] = ()) -> Tracker:
+        return Tracker(sender_id, self._initial_slots, events)
+
+    def state(self, tracker: Tracker) -> State:
+        """The state of ``tracker`` now."""
+        message = tracker.latest_message
+        intent = text = None
+        entities: frozenset[str] = frozenset()
+        if message is not None:
+            intent = message.intent_name
+            use_text = tracker.use_text_for_featurization
+            if intent is None or use_text:
+                text = message.text
+                intent = None if use_text else intent
+            if intent is not None:
+                entities = self._entities_for(intent, message)
+        slots: list[tuple[str, Features]] = []
+        values = tracker.slots
+        for slot in self._slots:
+            features = slot_features(slot, values.get(slot.name))
+            if any(features):
+                slots.append((slot.name, features))
+        return State(
+            intent=intent,
+            text=text,
+            entities=entities,
+            prev_action=tracker.latest_action_name,
+            slots=tuple(slots),
+            active_loop=tracker.active_loop_name,
+        )
+
+    def state_entities(self, message: UserUttered) -> frozenset[str]:
+        """The entity labels of a user message that count for its intent."""
+        intent = message.intent_name
+        return self._entities_for(intent, message) if intent else frozenset()
+
+    def _entities_for(self, intent: str, message: UserUttered) -> frozenset[str]:
+        spec = self._intents.get(intent)
+        use = True if spec is None else spec.use_entities
+        ignore = set(spec.ignore_entities) if spec else set()
+        labels: set[str] = set()
+        for entity in message.entities:
+            name = entity.get("entity")
+            if not isinstance(name, str) or name not in self._entities or name in ignore:
+                continue
+            if use is False or (isinstance(use, list) and name not in use):
+                continue
+            labels.add(name)
+            for key in ("role", "group"):
+                if entity.get(key):
+                    labels.add(f"{name}{ENTITY_LABEL_SEPARATOR}{entity[key]}")
+        return frozenset(labels)
+
+    def past_states(self, tracker: Tracker) -> list[State]:
+        """One state before each action of the applied events, and the current state
+        last: the input a policy predicts the next action from."""
+        replay = self.tracker(tracker.sender_id)
+        states: list[State] = []
+        for event in tracker.applied():
+            if isinstance(event, ActionExecuted):
+                states.append(self.state(replay))
+            replay.update(event)
+        states.append(self.state(replay))
+        return states
+
+    def training_examples(self, events: Iterable[Event]) -> list[tuple[list[State], str]]:
+        """``(states before the action, action)`` for every action in ``events``."""
+        replay = self.tracker("training")
+        states: list[State] = []
+        examples: list[tuple[list[State], str]] = []
+        for event in events:
+            if isinstance(event, ActionExecuted):
+                states.append(self.state(replay))
+                label = event.name if event.name is not None else event.action_text
+                if label is not None:
+                    examples.append((list(states), label))
+            replay.update(event)
+        return examples
