@@ -10,7 +10,9 @@ NumPy at prediction time, so a model file holds no code.
 from __future__ import annotations
 
 import json
+import random
 import warnings
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from parley.core.tracker import Tracker
+from parley.core.events import ActionExecuted, Event
+from parley.core.tracker import ACTION_LISTEN, Tracker
 from parley.dialogue.policy import Policy, PolicyContext, Prediction, TrainingData
 from parley.dialogue.state import State
 from parley.errors import ModelError
 
 VOCABULARY_FILE = "vocabulary.json"
+MAX_GLUED = 2000
 WEIGHTS_FILE = "weights.npz"
 MAX_LAYERS = 4
 
@@ -141,17 +145,34 @@ class StateEncoder:
 
 class MLPolicy(Policy):
     """Options: ``max_history`` (default 5), ``hidden_units`` (default 128),
-    ``epochs`` (training iterations, default 300)."""
+    ``epochs`` (training iterations, default 300), ``augmentation_factor`` (stories glued
+    together per story, default 20; 0 turns it off), ``l2`` (weight decay, default 1e-4),
+    ``class_balance`` (how much rare actions are weighted up, 0–1, default 0.5);
+    ``hidden_units: 0`` trains a linear model (logistic regression) instead."""
 
     name = "MLPolicy"
     default_priority = 1
-    known_options = frozenset({"priority", "max_history", "hidden_units", "epochs"})
+    known_options = frozenset(
+        {
+            "priority",
+            "max_history",
+            "hidden_units",
+            "epochs",
+            "augmentation_factor",
+            "l2",
+            "class_balance",
+        }
+    )
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
         history = self.options.get("max_history")
         self.max_history = 5 if history is None else max(1, int(history))
         self.hidden_units = int(self.options.get("hidden_units", 128))
+        self.augmentation = int(self.options.get("augmentation_factor", 20))
+        self.l2 = float(self.options.get("l2", 1e-4))
+        self.class_balance = float(self.options.get("class_balance", 0.5))
+        self.listens_after_user = True
         self.epochs = int(self.options.get("epochs", 300))
         self.encoder: StateEncoder | None = None
         self.classes: list[str] = []
@@ -159,11 +180,13 @@ class MLPolicy(Policy):
 
     def train(self, data: TrainingData, context: PolicyContext) -> None:
         from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415
+        from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
         from sklearn.neural_network import MLPClassifier  # noqa: PLC0415
 
+        conversations = [*data.stories, *_glued(data.stories, self.augmentation, context.seed)]
         examples = [
             example
-            for events in data.stories
+            for events in conversations
             for example in context.featurizer.training_examples(events)
         ]
         for conversation_start, events in data.rules:
@@ -172,26 +195,39 @@ class MLPolicy(Policy):
             examples.extend(rule_examples if conversation_start else rule_examples[1:])
         if not examples:
             return
+        examples = _with_shorter_histories(examples, self.max_history)
+        # Stories never leave a user message unanswered unless they say so; when they
+        # don't, the policy never predicts listening right after the user spoke.
+        self.listens_after_user = any(
+            action == ACTION_LISTEN and _after_user(states) for states, action in examples
+        )
         self.encoder = StateEncoder.fit([states for states, _ in examples], self.max_history)
         self.classes = sorted({action for _, action in examples})
         if len(self.classes) == 1:
             return
         features = np.stack([self.encoder.encode(states) for states, _ in examples])
         labels = np.array([self.classes.index(action) for _, action in examples])
-        model = MLPClassifier(
-            hidden_layer_sizes=(self.hidden_units,),
-            max_iter=self.epochs,
-            random_state=context.seed,
-            alpha=1e-4,
-        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(features, labels)
-        self.layers = [
-            (np.asarray(w, dtype=np.float32), np.asarray(b, dtype=np.float32))
-            for w, b in zip(model.coefs_, model.intercepts_, strict=True)
-        ]
-        self.classes = [self.classes[int(i)] for i in model.classes_]
+            if self.hidden_units > 0:
+                network = MLPClassifier(
+                    hidden_layer_sizes=(self.hidden_units,),
+                    max_iter=self.epochs,
+                    random_state=context.seed,
+                    alpha=self.l2,
+                ).fit(features, labels, sample_weight=_balanced(labels, self.class_balance))
+                pairs = zip(network.coefs_, network.intercepts_, strict=True)
+                model_classes = network.classes_
+            else:
+                linear = LogisticRegression(
+                    C=1.0 / max(self.l2, 1e-9), max_iter=self.epochs, random_state=context.seed
+                ).fit(features, labels)
+                pairs = zip([linear.coef_.T], [linear.intercept_], strict=True)
+                model_classes = linear.classes_
+            self.layers = [
+                (np.asarray(w, dtype=np.float32), np.asarray(b, dtype=np.float32)) for w, b in pairs
+            ]
+        self.classes = [self.classes[int(i)] for i in model_classes]
 
     def probabilities(self, states: Sequence[State]) -> dict[str, float]:
         if self.encoder is None or not self.classes:
@@ -214,6 +250,11 @@ class MLPolicy(Policy):
         self, tracker: Tracker, states: Sequence[State], context: PolicyContext
     ) -> Prediction | None:
         probabilities = self.probabilities(states)
+        if not self.listens_after_user and states and _after_user(states):
+            probabilities.pop(ACTION_LISTEN, None)
+            total = sum(probabilities.values())
+            if total > 0:
+                probabilities = {name: p / total for name, p in probabilities.items()}
         if not probabilities:
             return None
         action = max(probabilities, key=lambda name: probabilities[name])
@@ -225,6 +266,7 @@ class MLPolicy(Policy):
             "encoder": self.encoder.to_json() if self.encoder else None,
             "classes": self.classes,
             "layers": len(self.layers),
+            "listens_after_user": self.listens_after_user,
         }
         (folder / VOCABULARY_FILE).write_text(json.dumps(vocabulary), encoding="utf-8")
         arrays: dict[str, NDArray[np.float32]] = {}
@@ -252,16 +294,72 @@ class MLPolicy(Policy):
         if not 0 <= layers <= MAX_LAYERS:
             raise ModelError(f"{VOCABULARY_FILE} names {layers} layers; train again")
         policy.classes = [str(c) for c in classes]
+        policy.listens_after_user = bool(vocabulary.get("listens_after_user", True))
         if layers:
             policy.layers = _read_layers(folder / WEIGHTS_FILE, layers, policy)
+        elif policy.encoder is not None and len(policy.classes) > 1:
+            raise ModelError(f"{VOCABULARY_FILE} names several actions but no layers; train again")
         return policy
+
+
+def _balanced(labels: NDArray[Any], power: float) -> NDArray[np.float64]:
+    """Sample weights that lift rare actions: ``(most frequent count / count) ** power``
+    (0: no balancing, 1: every action weighs the same in total). Without it, an action
+    that ends a turn a few times loses to the many turns of a frequent intent."""
+    counts = np.bincount(labels)
+    weights = (counts.max() / counts[labels]) ** power
+    return np.asarray(weights / weights.mean(), dtype=np.float64)
+
+
+def _after_user(states: Sequence[State]) -> bool:
+    last = states[-1]
+    return last.prev_action == ACTION_LISTEN and (last.intent is not None or last.text is not None)
+
+
+def _glued(stories: Sequence[list[Event]], factor: int, seed: int) -> list[list[Event]]:
+    """Stories glued end to start at random (seeded), as Rasa's augmentation does: the
+    conversations then show each story after many different histories."""
+    if factor <= 0 or len(stories) < 2:
+        return []
+    generator = random.Random(seed)
+    glued: list[list[Event]] = []
+    for _ in range(min(factor * len(stories), MAX_GLUED)):
+        first, second = generator.choice(stories), generator.choice(stories)
+        # The first story's final action_listen is the second one's opening listen.
+        if first and isinstance(first[-1], ActionExecuted) and first[-1].name == ACTION_LISTEN:
+            first = first[:-1]
+        glued.append([*first, *second])
+    return glued
+
+
+def _with_shorter_histories(
+    examples: Sequence[tuple[list[State], str]], max_history: int
+) -> list[tuple[list[State], str]]:
+    """Each example again with only its last 1, 2, … states: conversations reach a state
+    after histories the stories never show, and the recent turns should weigh most
+    (Rasa gets the same effect by gluing stories together at random)."""
+    seen: set[tuple[tuple[State, ...], str]] = set()
+    out: list[tuple[list[State], str]] = []
+    for states, action in examples:
+        window = states[-max_history:]
+        variants = [window]
+        for variant in variants:
+            for length in range(len(variant), 0, -1):
+                key = (tuple(variant[-length:]), action)
+                if key not in seen:
+                    seen.add(key)
+                    out.append((list(key[0]), action))
+    return out
 
 
 def _read_layers(
     path: Path, count: int, policy: MLPolicy
 ) -> list[tuple[NDArray[np.float32], NDArray[np.float32]]]:
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.ndarray):  # a bare .npy array, not an npz archive
+            raise ValueError("not an npz archive")
+        with loaded as archive:
             layers = [
                 (
                     np.asarray(archive[f"w{i}"], dtype=np.float32),
@@ -269,7 +367,7 @@ def _read_layers(
                 )
                 for i in range(count)
             ]
-    except (OSError, KeyError, ValueError) as error:
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError, ValueError) as error:
         raise ModelError(f"cannot read {path.name} ({error}); train again") from None
     expected = policy.encoder.state_size * policy.encoder.max_history if policy.encoder else 0
     for weights, bias in layers:

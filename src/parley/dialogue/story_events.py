@@ -4,8 +4,9 @@ A story becomes the events a real conversation following it would log: ``action_
 before each user turn, a ``user`` event with the intent and entities (or the text, for
 end-to-end turns), an ``action`` event per action, slot and loop events as written.
 Checkpoints join stories (a story ending in ``checkpoint: x`` continues in every story
-starting with it) and ``or`` steps fork one; both are expanded here, with a cap so a
-checkpoint graph with cycles stays finite.
+starting with it whose checkpoint's ``slot_was_set`` conditions hold) and ``or`` steps
+fork one; both are expanded here, with a cap so a checkpoint graph with cycles stays
+finite.
 """
 
 from __future__ import annotations
@@ -174,12 +175,47 @@ def story_conversations(
     while queue and len(conversations) < MAX_CONVERSATIONS:
         story, prefix, hops = queue.pop(0)
         for run in _expand(story.steps, prefix, interpret):
-            following = [nxt for name in ends_of[id(story)] for nxt in continuing.get(name, [])]
+            following = [
+                nxt
+                for name in ends_of[id(story)]
+                for nxt in continuing.get(name, [])
+                if _meets_checkpoint(nxt, name, run)
+            ]
             if following and hops < MAX_JOINED:
                 queue.extend((nxt, run, hops + 1) for nxt in following)
             else:
-                conversations.append(run)
+                conversations.append(ended(run))
     return conversations
+
+
+def _meets_checkpoint(story: Story, name: str, run: list[Event]) -> bool:
+    """Whether ``run`` may continue in ``story`` through its start checkpoint ``name``:
+    the slots the checkpoint lists (``slot_was_set``) have those values after ``run``."""
+    values: dict[str, Any] = {}
+    for event in run:
+        if isinstance(event, SlotSet):
+            values[event.name] = event.value
+    for step in story.steps:
+        if not isinstance(step, CheckpointStep):
+            break
+        if step.checkpoint != name:
+            continue
+        for slot in step.slot_was_set:
+            value = values.get(slot.name)
+            if (value != slot.value) if slot.value_given else value is None:
+                return False
+    return True
+
+
+def ended(events: list[Event]) -> list[Event]:
+    """A story's end means the bot listens: ``action_listen`` after its last action."""
+    last = events[-1] if events else None
+    if last is None or isinstance(last, UserUttered):
+        return events
+    latest = next((e for e in reversed(events) if isinstance(e, ActionExecuted)), None)
+    if latest is not None and latest.name == ACTION_LISTEN and not _user_after(events):
+        return events
+    return [*events, ActionExecuted(name=ACTION_LISTEN)]
 
 
 def rule_conversation(rule: Rule, interpret: Interpreter | None = None) -> list[list[Event]]:

@@ -323,13 +323,17 @@ class ActionsSettings(Section):
         HttpUrl | None,
         EnvAlias("PARLEY_ACTION_ENDPOINT"),
         Field(
-            description="Webhook URL, e.g. `http://localhost:5055/webhook`. Unset: running a "
-            "custom action is an error."
+            description="Webhook URL, e.g. `http://localhost:5055/webhook`; wins over a "
+            "project's `endpoints.yml` `action_endpoint`. Unset: that `action_endpoint`, if "
+            "any; without either, running a custom action is an error."
         ),
     ] = None
     timeout: Annotated[
         Seconds,
-        Field(description="Seconds to wait for the action server before the action fails."),
+        Field(
+            description="Seconds to wait for the action server (this one or `endpoints.yml`'s) "
+            "before the action fails."
+        ),
     ] = 30.0
 
 

@@ -1,0 +1,169 @@
+"""An action server speaking the Rasa SDK webhook protocol (``rasa run actions``, or any
+server that answers like it), reached as Rasa reaches it through ``endpoints.yml``'s
+``action_endpoint``.
+
+The request is a JSON POST of ``{next_action, sender_id, tracker, domain, version}`` to the
+webhook URL; the reply is ``{events, responses}``. HTTP 400 ``{action_name, error}`` means the
+action refused to run; the Rasa SDK answers 404 ``{action_name, error}`` for an action it does
+not have. As in Rasa's ``EndpointConfig``, a ``token`` is sent as the query parameter
+``token_name`` (``token`` by default), beside any ``params``; ``headers`` and ``basic_auth``
+go with every request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from parley.errors import ActionRejectedError, ActionServerError
+
+_EXCERPT = 200
+_REPLY_LISTS = ("events", "responses")
+
+
+class HttpActionClient:
+    """Implements :class:`parley.core.ports.ActionClient` over HTTP. A 400 rejection raises
+    :class:`ActionRejectedError`; every other failure (refused connection, timeout, another
+    error status, a reply that is not the Rasa SDK's JSON) raises :class:`ActionServerError`
+    naming the action, the server and what to do."""
+
+    def __init__(
+        self,
+        url: str,
+        timeout: float = 10.0,
+        *,
+        token: str | None = None,
+        token_name: str = "token",
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        basic_auth: tuple[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.url = url
+        self.timeout = timeout
+        query = dict(params or {})
+        if token:
+            query[token_name] = token
+        self._shown_url = _without_secrets(url)
+        self._client = httpx.Client(
+            timeout=timeout,
+            params=query,
+            headers=dict(headers or {}),
+            auth=basic_auth,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpActionClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def run(self, payload: dict[str, Any]) -> dict[str, Any]:
+        action = str(payload.get("next_action", "?"))
+        at = f"the action server at {self._shown_url}"
+        try:
+            response = self._client.post(self.url, json=payload)
+        except httpx.TimeoutException as error:
+            raise ActionServerError(
+                f"{at} did not answer custom action {action!r} within {self.timeout:g} s "
+                f"({type(error).__name__}); make the action faster, or raise the timeout "
+                "(actions.timeout, PARLEY_ACTIONS__TIMEOUT)"
+            ) from error
+        except httpx.HTTPError as error:
+            raise ActionServerError(
+                f"{at} cannot be reached to run custom action {action!r} ({_cause(error)}); "
+                "start the action server (`rasa run actions`), or fix its URL "
+                "(PARLEY_ACTION_ENDPOINT, or endpoints.yml `action_endpoint: url:`)"
+            ) from error
+        status = response.status_code
+        if status == httpx.codes.BAD_REQUEST:
+            raise _rejection(response, action, at)
+        if status == httpx.codes.NOT_FOUND:
+            raise _not_found(response, action, at)
+        if status != httpx.codes.OK:
+            raise ActionServerError(
+                f"{at} answered HTTP {status} to custom action {action!r}: "
+                f"{_excerpt(response)}; its log tells why"
+            )
+        return _reply(response, action, at)
+
+
+def _reply(response: httpx.Response, action: str, at: str) -> dict[str, Any]:
+    body = _json(response)
+    if body is None:
+        raise ActionServerError(
+            f"{at} answered custom action {action!r} with something that is not JSON: "
+            f"{_excerpt(response)}; is the URL the action server's webhook?"
+        )
+    if not isinstance(body, dict) or any(
+        key in body and not isinstance(body[key], list) for key in _REPLY_LISTS
+    ):
+        raise ActionServerError(
+            f"{at} answered custom action {action!r} with JSON that is not a Rasa SDK reply "
+            f"(an object whose `events` and `responses` are lists): {_excerpt(response)}"
+        )
+    return body
+
+
+def _rejection(
+    response: httpx.Response, action: str, at: str
+) -> ActionRejectedError | ActionServerError:
+    body = _json(response)
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        name = body.get("action_name")
+        return ActionRejectedError(
+            name if isinstance(name, str) and name else action, body["error"]
+        )
+    return ActionServerError(
+        f"{at} answered HTTP 400 to custom action {action!r} without the Rasa SDK's "
+        f"`{{action_name, error}}`: {_excerpt(response)}"
+    )
+
+
+def _not_found(response: httpx.Response, action: str, at: str) -> ActionServerError:
+    body = _json(response)
+    if isinstance(body, dict) and "action_name" in body:
+        return ActionServerError(
+            f"{at} has no action named {action!r}; implement it on the action server (an "
+            f"Action whose name() returns {action!r}), or remove it from the domain's actions"
+        )
+    return ActionServerError(
+        f"{at} answered HTTP 404 to custom action {action!r}: {_excerpt(response)}; check "
+        "the URL: the Rasa SDK's webhook is at /webhook (e.g. http://localhost:5055/webhook)"
+    )
+
+
+def _json(response: httpx.Response) -> Any:
+    """The body's JSON; None when it is not JSON (a JSON ``null`` is no reply either)."""
+    try:
+        return response.json()
+    except ValueError:  # JSONDecodeError and undecodable bytes
+        return None
+
+
+def _cause(error: httpx.HTTPError) -> str:
+    return str(error) or type(error).__name__
+
+
+def _excerpt(response: httpx.Response) -> str:
+    text = response.text
+    more = "…" if len(text) > _EXCERPT else ""
+    return repr(text[:_EXCERPT]) + more if text else "(an empty body)"
+
+
+def _without_secrets(url: str) -> str:
+    """``url`` as messages show it: no password, no query (it may carry a token)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+        user = f"{parts.username}@" if parts.username else ""
+    except ValueError:
+        return url
+    return urlunsplit(parts._replace(netloc=user + host, query="", fragment=""))
