@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from parley.cli import config, init, migrate, test, train, validate, version
+from parley.cli import config, init, migrate, shell, test, train, validate, version
 from parley.cli.console import print_error
 from parley.errors import ParleyError
 
@@ -27,6 +27,7 @@ COMMAND_GROUPS: tuple[Callable[[typer.Typer], None], ...] = (
     init.register,
     validate.register,
     train.register,
+    shell.register,
     test.register,
     migrate.register,
     version.register,

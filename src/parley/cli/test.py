@@ -1,12 +1,13 @@
-"""``parley test``: measure how well an assistant does. ``parley test nlu`` scores the NLU.
+"""``parley test``: measure how well an assistant does.
 
-Three ways to get examples the model did not learn from::
+``parley test [DIR]`` runs both parts: the NLU scored on the test stories' messages (or
+DIR/tests/ NLU examples), and the conversation tests (every story in ``tests/test_*.yml``).
+``parley test nlu`` and ``parley test stories`` run one part each. Three ways to get NLU
+examples the model did not learn from::
 
     parley test nlu DIR --cross-validation 5     train per fold on DIR's own data
     parley test nlu DIR --test-data FILE         a trained model on FILE's examples
     parley test nlu DIR                          a trained model on DIR/tests/ NLU examples
-
-``parley test`` is a command group so conversation tests can join ``nlu`` under it.
 """
 
 from __future__ import annotations
@@ -14,23 +15,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from parley.cli import console
 from parley.cli.config import settings_loader
+from parley.cli.model_files import newest_model
 from parley.cli.options import MAX_SEED
 from parley.cli.report import display_path, problem_line
 from parley.core.problem import Problem
 from parley.core.training_data import NLUData
 from parley.errors import ProjectError, ProjectNotFoundError
 from parley.evaluation.story_examples import story_examples
-from parley.models.artifact import ARTIFACT_SUFFIX
 from parley.project import load_project
 from parley.project.training_data_file import read_training_data
 from parley.project.yaml_file import YamlFileError, read_yaml
@@ -40,10 +42,23 @@ if TYPE_CHECKING:
     from parley.evaluation.nlu_report import NLUReport
 
 
+DEFAULT_COMMAND = "all"
+
+
+class _DefaultCommandGroup(TyperGroup):
+    """``parley test DIR`` (no subcommand) runs ``parley test all DIR``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in {"--help", "-h"}):
+            args = [DEFAULT_COMMAND, *args]
+        return super().parse_args(ctx, args)
+
+
 test_app = typer.Typer(
     name="test",
-    help="Measure how well the assistant does: `parley test nlu` scores intents and entities.",
-    no_args_is_help=True,
+    cls=_DefaultCommandGroup,
+    help="Measure how well the assistant does: `parley test [DIR]` runs the NLU test and "
+    "the conversation tests; `parley test nlu` and `parley test stories` run one of them.",
     rich_markup_mode="rich",
 )
 
@@ -142,7 +157,15 @@ def nlu(
         what = f"{cross_validation}-fold cross-validation on {display_path(directory)}"
     else:
         examples, source = _test_examples(directory, test_data)
-        archive = model if model is not None else newest_model(directory)
+        archive = (
+            model
+            if model is not None
+            else newest_model(
+                directory,
+                other_ways=", give one with --model PATH, or use --cross-validation K, "
+                "which needs none",
+            )
+        )
         context = nlu_context(settings, seed=seed)
         loaded = load_nlu(archive, context)
         with _progress_bar(err, f"parsing {len(examples.examples)} examples") as progress:
@@ -158,21 +181,80 @@ def nlu(
     )
 
 
-def newest_model(directory: Path) -> Path:
-    """The most recently written ``DIR/models/*.tar.gz``."""
-    models = directory / "models"
-    found = sorted(
-        (path for path in models.glob(f"*{ARTIFACT_SUFFIX}") if path.is_file()),
-        key=lambda path: (path.stat().st_mtime, path.name),
+_DIRECTORY = typer.Argument(metavar="DIR", help="The project folder (holding domain.yml).")
+_MODEL = typer.Option(
+    "--model",
+    metavar="PATH",
+    help="Model to test (default: the newest DIR/models/*.tar.gz).",
+    show_default=False,
+)
+_OUT = typer.Option(
+    "--out",
+    metavar="DIR",
+    help="Where the report files go (default: DIR/results).",
+    show_default=False,
+)
+_ACTIONS = typer.Option(
+    "--actions/--no-actions",
+    help="Also run each custom action of the stories on the action server (endpoints.yml "
+    "or PARLEY_ACTION_ENDPOINT), so a crashing action fails its story.",
+)
+
+
+@test_app.command("stories")
+def stories(
+    ctx: typer.Context,
+    *,
+    directory: Annotated[Path, _DIRECTORY] = Path("."),
+    model: Annotated[Path | None, _MODEL] = None,
+    out: Annotated[Path | None, _OUT] = None,
+    actions: Annotated[bool, _ACTIONS] = True,
+) -> None:
+    """Replay the test stories (tests/test_*.yml) against a trained model; exit code 1 when
+    a story fails. Each failed story shows its first diverging step, expected vs predicted;
+    DIR/results/failed_test_stories.yml marks every wrong step."""
+    from parley.cli.conversation_test import (  # noqa: PLC0415
+        exit_on_failures,
+        run_conversation_tests,
     )
-    if not found:
-        raise ProjectError(
-            [],
-            summary=f"no trained model in {display_path(models)}; train one with "
-            f"`parley train {display_path(directory)}`, give one with --model PATH, "
-            "or use --cross-validation K, which needs none",
-        )
-    return found[-1]
+
+    if not directory.is_dir():
+        raise ProjectNotFoundError(directory)
+    failed = run_conversation_tests(
+        settings_loader(ctx),
+        directory,
+        model=model,
+        out_dir=out if out is not None else directory / "results",
+        run_actions=actions,
+    )
+    exit_on_failures(failed)
+
+
+@test_app.command(DEFAULT_COMMAND)
+def everything(
+    ctx: typer.Context,
+    *,
+    directory: Annotated[Path, _DIRECTORY] = Path("."),
+    model: Annotated[Path | None, _MODEL] = None,
+    out: Annotated[Path | None, _OUT] = None,
+    actions: Annotated[bool, _ACTIONS] = True,
+) -> None:
+    """The NLU test on the test stories' messages (or DIR/tests/ NLU examples), then the
+    conversation tests; exit code 1 when a story fails. `parley test DIR` runs this."""
+    from parley.cli.conversation_test import (  # noqa: PLC0415
+        exit_on_failures,
+        run_conversation_tests,
+    )
+
+    if not directory.is_dir():
+        raise ProjectNotFoundError(directory)
+    out_dir = out if out is not None else directory / "results"
+    ctx.invoke(nlu, ctx, directory=directory, model=model, out=out_dir)
+    console.stdout().print()
+    failed = run_conversation_tests(
+        settings_loader(ctx), directory, model=model, out_dir=out_dir, run_actions=actions
+    )
+    exit_on_failures(failed)
 
 
 def _test_examples(directory: Path, test_data: Path | None) -> tuple[NLUData, str]:

@@ -1,4 +1,4 @@
-"""``parley train``: train a project into a model artifact (the NLU part, for now)."""
+"""``parley train``: train a project (its NLU and its dialogue policies) into a model artifact."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from parley.cli.config import settings_loader
 from parley.cli.options import MAX_SEED
 from parley.core.problem import by_position
 from parley.models.artifact import model_file_name
+from parley.models.manifest import ModelKind
 from parley.project import read_project
 from parley.project.digest import source_digest
 from parley.training.result import TrainingResult, reused
@@ -33,8 +34,7 @@ def train(
         bool,
         typer.Option(
             "--nlu-only",
-            help="Train only the NLU pipeline. This is all `parley train` trains until the "
-            "dialogue engine lands, so the flag only makes that explicit.",
+            help="Train only the NLU pipeline (a model that parses but does not converse).",
         ),
     ] = False,
     out: Annotated[
@@ -70,11 +70,10 @@ def train(
         ),
     ] = None,
 ) -> None:
-    """Train the project's NLU pipeline into a model file (see TRAIN_HELP)."""
-    del nlu_only  # NLU is all there is to train today; the flag is accepted and explicit
+    """Train the project into a model file (see TRAIN_HELP)."""
     started = time.perf_counter()
     out_dir = out or directory / "models"
-    digest = source_digest(directory, __version__, f"seed={seed}")
+    digest = source_digest(directory, __version__, f"seed={seed}", f"nlu_only={nlu_only}")
     cache = SourceCache(out_dir)
     if digest is not None and not force:
         found = cache.lookup(digest, model_name=model_file_name(name))
@@ -112,7 +111,9 @@ def train(
 
         language = project.config.language or "en"
         context = nlu_context(settings, seed=seed, language=language, progress=show)
-        result = train_nlu(project, out_dir, context=context, force=force, name=name)
+        result = train_nlu(
+            project, out_dir, context=context, force=force, name=name, dialogue=not nlu_only
+        )
     if digest is not None:
         cache.remember(digest, result.path, result.manifest)
     _print_result(result)
@@ -135,11 +136,18 @@ def _print_result(result: TrainingResult) -> None:
             )
         )
         return
+    what = "the NLU model" if result.manifest.kind is ModelKind.NLU else "the model"
+    dialogue = (
+        ""
+        if result.manifest.kind is ModelKind.NLU
+        else f"; {metrics.stories} stories, {metrics.rules} rules, "
+        f"{len(result.manifest.policies)} policies"
+    )
     out.print(
         Text.assemble(
             ("Trained ", "bold green"),
-            f"the NLU model in {result.seconds:.1f} s ({metrics.examples} examples, "
-            f"{metrics.intents} intents, {metrics.entities} entities): ",
+            f"{what} in {result.seconds:.1f} s ({metrics.examples} examples, "
+            f"{metrics.intents} intents, {metrics.entities} entities{dialogue}): ",
             (path, "bold"),
         )
     )
@@ -148,9 +156,8 @@ def _print_result(result: TrainingResult) -> None:
 # One line per paragraph: Typer's rich help keeps the line breaks written in a docstring.
 TRAIN_HELP = "\n\n".join(
     [
-        "Train the project's NLU pipeline (config.yml) into a model file in DIR/models.",
-        "Only the NLU part (intents, entities, retrieval answers) is trained for now; the "
-        "dialogue policies in config.yml are not trained yet.",
+        "Train the project's NLU pipeline and dialogue policies (config.yml) into a model "
+        "file in DIR/models; --nlu-only trains the NLU pipeline alone.",
         "When the training data and config have not changed since a model in the output "
         "folder was trained, that model is reused; --force trains anyway.",
     ]

@@ -512,6 +512,11 @@ def _rule(rule: Rule) -> dict[str, Any]:
     return fields
 
 
+def step_document(step: Step) -> dict[str, Any]:
+    """One story step as ``stories:`` YAML holds it (conversation-test reports use it)."""
+    return _step(step)
+
+
 def _step(step: Step) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     match step:

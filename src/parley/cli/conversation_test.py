@@ -1,0 +1,113 @@
+"""The conversation-test part of ``parley test``: replay ``tests/test_*.yml`` stories
+against a trained model and report each as passed or failed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from parley.cli import console
+from parley.cli.config import SettingsLoader
+from parley.cli.endpoints import project_action_client
+from parley.cli.model_files import newest_model
+from parley.cli.report import display_path
+from parley.core.story import Rule, Story
+from parley.errors import ProjectError
+from parley.project import load_project
+
+
+def run_conversation_tests(
+    loader: SettingsLoader,
+    directory: Path,
+    *,
+    model: Path | None,
+    out_dir: Path,
+    run_actions: bool,
+) -> int:
+    """Run the tests and print the results; the number of failed stories."""
+    from parley.bootstrap import nlu_context  # noqa: PLC0415
+    from parley.evaluation.conversation_report import write_conversation_report  # noqa: PLC0415
+    from parley.evaluation.conversations import replay_test_stories  # noqa: PLC0415
+    from parley.models.loading import load_model  # noqa: PLC0415
+
+    project = load_project(directory)
+    stories: list[Story | Rule] = [*project.tests.stories, *project.tests.rules]
+    tests = display_path(directory / "tests")
+    if not stories:
+        raise ProjectError(
+            [],
+            summary=f"{tests} has no test stories; write them in tests/test_*.yml "
+            "(`stories:` with `- story:` and `steps:`, user messages with their intents)",
+        )
+    settings = loader.load()
+    archive = model if model is not None else newest_model(directory)
+    err = console.stderr()
+    with err.status(f"loading {display_path(archive)}"):
+        loaded = load_model(archive, nlu_context(settings))
+    client = project_action_client(settings, loader, directory) if run_actions else None
+    if loaded.dialogue is None:
+        raise ProjectError(
+            [],
+            summary=f"{display_path(archive)} is an NLU-only model; conversation tests need "
+            f"the dialogue too: `parley train {display_path(directory)}` (without --nlu-only)",
+        )
+    agent = loaded.agent(action_client=client)
+    with err.status(f"replaying {len(stories)} test stories"):
+        report = replay_test_stories(agent, stories, run_actions=client is not None)
+    written = write_conversation_report(report, stories, out_dir)
+    out = console.stdout()
+    _print(report, out, archive, tests, actions=client is not None)
+    out.print(
+        Text.assemble("Report: ", (display_path(out_dir), "bold"), f" ({len(written)} files)")
+    )
+    return report.failed
+
+
+def _print(report: object, out: Console, archive: Path, tests: str, *, actions: bool) -> None:
+    from parley.evaluation.conversations import ConversationReport  # noqa: PLC0415
+
+    assert isinstance(report, ConversationReport)
+    out.print(
+        Text.assemble(
+            ("Conversation tests: ", "bold"),
+            f"{display_path(archive)} on the stories in {tests}",
+            "" if actions else " (custom actions not run: no action server configured)",
+        )
+    )
+    table = Table(show_edge=False)
+    table.add_column("story")
+    table.add_column("result")
+    table.add_column("first diverging step")
+    for story in report.stories:
+        failure = story.first_failure
+        if story.skipped:
+            table.add_row(story.name, Text("skipped", style="yellow"), story.skipped)
+        elif failure is None:
+            table.add_row(story.name, Text("passed", style="green"), "")
+        else:
+            where = f"step {failure.step + 1}: {failure.kind}"
+            if failure.text:
+                where += f" of {failure.text!r}"
+            table.add_row(
+                story.name,
+                Text("failed", style="bold red"),
+                f"{where} — expected {failure.expected}, predicted {failure.predicted}",
+            )
+    out.print(table)
+    style = "bold green" if report.failed == 0 else "bold red"
+    out.print(
+        Text(
+            f"{report.passed} of {len(report.stories)} stories passed "
+            f"({report.pass_rate:.0%}); {report.failed} failed",
+            style=style,
+        )
+    )
+
+
+def exit_on_failures(failed: int) -> None:
+    if failed:
+        raise typer.Exit(1)
