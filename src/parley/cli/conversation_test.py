@@ -12,7 +12,6 @@ from rich.text import Text
 
 from parley.cli import console
 from parley.cli.config import SettingsLoader
-from parley.cli.endpoints import project_action_client
 from parley.cli.model_files import newest_model
 from parley.cli.report import display_path
 from parley.core.story import Rule, Story
@@ -30,6 +29,7 @@ def run_conversation_tests(
 ) -> int:
     """Run the tests and print the results; the number of failed stories."""
     from parley.bootstrap import nlu_context  # noqa: PLC0415
+    from parley.cli.endpoints import project_action_client  # noqa: PLC0415
     from parley.evaluation.conversation_report import write_conversation_report  # noqa: PLC0415
     from parley.evaluation.conversations import replay_test_stories  # noqa: PLC0415
     from parley.models.loading import load_model  # noqa: PLC0415

@@ -13,7 +13,6 @@ from rich.text import Text
 
 from parley.cli import console
 from parley.cli.config import settings_loader
-from parley.cli.endpoints import project_action_client
 from parley.cli.model_files import model_path
 from parley.cli.report import display_path
 from parley.core.events import ActionExecuted, BotUttered
@@ -52,7 +51,9 @@ def shell(
     ] = None,
 ) -> None:
     """Chat with the assistant in the terminal (see SHELL_HELP)."""
+    # Imported here: they bring numpy and the NLU, which `parley --help` must not wait for.
     from parley.bootstrap import nlu_context  # noqa: PLC0415
+    from parley.cli.endpoints import project_action_client  # noqa: PLC0415
     from parley.models.loading import load_model  # noqa: PLC0415
 
     loader = settings_loader(ctx)

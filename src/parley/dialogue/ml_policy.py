@@ -179,9 +179,11 @@ class MLPolicy(Policy):
         self.layers: list[tuple[NDArray[np.float32], NDArray[np.float32]]] = []
 
     def train(self, data: TrainingData, context: PolicyContext) -> None:
+        from scipy import sparse  # noqa: PLC0415
         from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415
         from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
         from sklearn.neural_network import MLPClassifier  # noqa: PLC0415
+        from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
         conversations = [*data.stories, *_glued(data.stories, self.augmentation, context.seed)]
         examples = [
@@ -205,9 +207,15 @@ class MLPolicy(Policy):
         self.classes = sorted({action for _, action in examples})
         if len(self.classes) == 1:
             return
-        features = np.stack([self.encoder.encode(states) for states, _ in examples])
+        # Sparse: a state history is mostly zeros, and the network's first layer then costs
+        # a fraction of the dense product.
+        features = sparse.csr_matrix(
+            np.stack([self.encoder.encode(states) for states, _ in examples])
+        )
         labels = np.array([self.classes.index(action) for _, action in examples])
-        with warnings.catch_warnings():
+        # One BLAS thread: these matrices are small, and BLAS threads spinning against each
+        # other (and against other processes) made training six times slower.
+        with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
             warnings.simplefilter("ignore", ConvergenceWarning)
             if self.hidden_units > 0:
                 network = MLPClassifier(
@@ -215,6 +223,7 @@ class MLPolicy(Policy):
                     max_iter=self.epochs,
                     random_state=context.seed,
                     alpha=self.l2,
+                    tol=1e-3,
                 ).fit(features, labels, sample_weight=_balanced(labels, self.class_balance))
                 pairs = zip(network.coefs_, network.intercepts_, strict=True)
                 model_classes = network.classes_
@@ -356,17 +365,19 @@ def _read_layers(
     path: Path, count: int, policy: MLPolicy
 ) -> list[tuple[NDArray[np.float32], NDArray[np.float32]]]:
     try:
-        loaded = np.load(path, allow_pickle=False)
-        if isinstance(loaded, np.ndarray):  # a bare .npy array, not an npz archive
-            raise ValueError("not an npz archive")
-        with loaded as archive:
-            layers = [
-                (
-                    np.asarray(archive[f"w{i}"], dtype=np.float32),
-                    np.asarray(archive[f"b{i}"], dtype=np.float32),
-                )
-                for i in range(count)
-            ]
+        # Opened here, so that the file is closed however np.load fails.
+        with path.open("rb") as file:
+            loaded = np.load(file, allow_pickle=False)
+            if isinstance(loaded, np.ndarray):  # a bare .npy array, not an npz archive
+                raise ValueError("not an npz archive")
+            with loaded as archive:
+                layers = [
+                    (
+                        np.asarray(archive[f"w{i}"], dtype=np.float32),
+                        np.asarray(archive[f"b{i}"], dtype=np.float32),
+                    )
+                    for i in range(count)
+                ]
     except (OSError, EOFError, zipfile.BadZipFile, KeyError, ValueError) as error:
         raise ModelError(f"cannot read {path.name} ({error}); train again") from None
     expected = policy.encoder.state_size * policy.encoder.max_history if policy.encoder else 0

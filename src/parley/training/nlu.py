@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from parley.core.problem import Problem
+from parley.core.training_data import NLUData
 from parley.errors import ModelError, ProjectError
 from parley.models.artifact import (
     ARTIFACT_SUFFIX,
@@ -34,6 +35,7 @@ from parley.nlu.pipeline import Pipeline
 from parley.project.project import Project
 from parley.training.dialogue import dialogue_inputs, train_dialogue
 from parley.training.fingerprint import nlu_fingerprint
+from parley.training.story_texts import story_text_examples
 from parley.training.result import TrainingResult, reused
 from parley.version import __version__
 
@@ -74,7 +76,7 @@ def train_nlu(
     _check_trainable(project)
     already = len(context.problems)
     pipeline = Pipeline.from_config(project.config.pipeline, context)
-    pipeline.train(project.nlu)
+    pipeline.train(_with_story_texts(project) if dialogue else project.nlu)
     problems = [p for p in context.problems[already:] if not p.is_error]
     policies = None
     if dialogue:
@@ -166,6 +168,20 @@ def _new_path(out_dir: Path, created: datetime, fingerprint: str) -> Path:
         path = out_dir / f"{stem}-{counter}{ARTIFACT_SUFFIX}"
         counter += 1
     return path
+
+
+def _with_story_texts(project: Project) -> NLUData:
+    """The NLU data plus the end-to-end story texts whose intent the stories imply (texts
+    the NLU data already has keep their own intent)."""
+    known = {example.text for example in project.nlu.examples}
+    extra = [
+        example
+        for example in story_text_examples([*project.stories, *project.rules])
+        if example.text not in known
+    ]
+    if not extra:
+        return project.nlu
+    return project.nlu.model_copy(update={"examples": [*project.nlu.examples, *extra]})
 
 
 def _check_trainable(project: Project) -> None:
