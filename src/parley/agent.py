@@ -49,6 +49,10 @@ MAX_PREDICTIONS = 10
 
 Parser = Callable[[str], ParseResult]
 
+_LAST_ACTIONS = frozenset({ACTION_LISTEN, ACTION_SESSION_START})
+"""After these the bot waits for the user (Rasa's ``should_predict_another_action``): a
+session start ends with ``action_listen`` among its own events."""
+
 _PAYLOAD = re.compile(
     r"^/(?P<intent>[^{@\s]+)(?:@(?P<confidence>[0-9.]+))?(?P<entities>\{.*\})?$", re.S
 )
@@ -134,7 +138,9 @@ class Agent:
             context = self.action_context(message.input_channel, message.metadata)
             self._start_session_if_due(tracker, result, context)
             self._log(tracker, result, self.user_event(message))
-            if not tracker.paused:
+            # A paused conversation (a human took over) only logs the message; `/restart`
+            # still restarts it, as in Rasa.
+            if not tracker.paused or tracker.intent_name == "restart":
                 self._log_all(
                     tracker, result, self.actions.get(ACTION_EXTRACT_SLOTS).run(tracker, context)
                 )
@@ -151,7 +157,7 @@ class Agent:
             self._start_session_if_due(tracker, result, context)
             if (
                 self._run(tracker, result, context, action, None) == "ran"
-                and action != ACTION_LISTEN
+                and action not in _LAST_ACTIONS
             ):
                 self._predict_and_run(tracker, result, context)
             self.tracker_store.append(sender_id, result.events)
@@ -233,13 +239,14 @@ class Agent:
     def _predict_and_run(
         self, tracker: Tracker, result: TurnResult, context: ActionContext
     ) -> None:
+        rejected: str | None = None
         for _ in range(MAX_PREDICTIONS):
             followup = tracker.followup_action
             prediction: Prediction | None = None
             if followup is not None:
                 name = followup
             else:
-                prediction = self.dialogue.predict(tracker)
+                prediction = self._predict(tracker, rejected)
                 name = prediction.action if prediction else ACTION_LISTEN
             if prediction is not None:
                 self._log_all(tracker, result, prediction.events)
@@ -254,14 +261,35 @@ class Agent:
                 # instead of validating the message that interrupted it.
                 self._log(tracker, result, LoopInterrupted(is_interrupted=True))
             outcome = self._run(tracker, result, context, name, prediction)
-            if outcome == "failed" or (outcome == "ran" and name == ACTION_LISTEN):
+            if outcome == "failed" or (outcome == "ran" and name in _LAST_ACTIONS):
                 return
+            rejected = name if outcome == "rejected" else None
         logger.warning(
             "%s: stopped after %d actions in one turn without listening; check the stories "
             "and rules for a loop",
             tracker.sender_id,
             MAX_PREDICTIONS,
         )
+
+    def _predict(self, tracker: Tracker, rejected: str | None) -> Prediction | None:
+        """The next action; right after ``rejected`` was rejected, the best prediction
+        of another action (as Rasa's ensemble excludes a rejected action), or None (the
+        bot listens) when no policy has another one."""
+        if rejected is None:
+            return self.dialogue.predict(tracker)
+        context = self.dialogue.context
+        states = context.featurizer.past_states(tracker)
+        best: Prediction | None = None
+        for policy in self.dialogue.policies:
+            prediction = policy.predict(tracker, states, context)
+            if prediction is None or prediction.action == rejected:
+                continue
+            if best is None or (prediction.confidence, prediction.priority) > (
+                best.confidence,
+                best.priority,
+            ):
+                best = prediction
+        return best
 
     def _run(
         self,
@@ -291,16 +319,17 @@ class Agent:
             said = utter("utter_default", tracker, context) or BotUttered(
                 text=DEFAULT_FALLBACK_TEXT
             )
-            self._log_all(
-                tracker,
-                result,
-                [
-                    ActionExecutionRejected(name=name, policy=policy, confidence=confidence),
-                    said,
-                ],
-            )
-            if tracker.latest_action_name != ACTION_LISTEN:
-                self._log(tracker, result, ActionExecuted(name=ACTION_LISTEN))
+            failed: list[Event] = []
+            if name != tracker.active_loop_name:
+                # Not for the active loop: it did not refuse the message (its action server
+                # failed), so it stays unrejected and takes the user's next message.
+                failed.append(
+                    ActionExecutionRejected(name=name, policy=policy, confidence=confidence)
+                )
+            # The bot spoke, so it listens again (also when its latest action, before the
+            # user's message, was a listen).
+            failed += [said, ActionExecuted(name=ACTION_LISTEN)]
+            self._log_all(tracker, result, failed)
             return "failed"
         executed = action.executed_event(policy, confidence)
         self._log(tracker, result, executed)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from parley.clients.action_server import HttpActionClient
 from parley.clients.duckling import HttpDuckling
@@ -18,6 +19,10 @@ from parley.errors import ConfigurationError
 from parley.nlu.component import ComponentContext
 from parley.settings import Settings
 from parley.settings.urls import UrlRule
+
+if TYPE_CHECKING:
+    from parley.models.loading import LoadedModel
+    from parley.training.result import TrainingResult
 
 
 def duckling(settings: Settings) -> Duckling | None:
@@ -143,3 +148,41 @@ def _basic_auth(value: Any) -> tuple[str, str] | None:
         _text(value["username"], "basic_auth.username"),
         _text(value["password"], "basic_auth.password"),
     )
+
+
+def train(
+    project: Path | str,
+    out: Path | str | None = None,
+    *,
+    settings: Settings | None = None,
+    seed: int = 0,
+    force: bool = False,
+    nlu_only: bool = False,
+) -> TrainingResult:
+    """Train the project folder ``project`` (NLU and dialogue; only the NLU with
+    ``nlu_only``) into ``out`` (default ``<project>/models``); a model of the same data and
+    config already there is reused unless ``force``. Raises :class:`ProjectError` listing
+    every error of an invalid project."""
+    from parley.project import load_project  # noqa: PLC0415
+    from parley.training.nlu import train_nlu  # noqa: PLC0415
+
+    root = Path(project)
+    loaded = load_project(root)
+    context = nlu_context(
+        settings or Settings(), seed=seed, language=loaded.config.language or "en"
+    )
+    return train_nlu(
+        loaded,
+        Path(out) if out is not None else root / "models",
+        context=context,
+        force=force,
+        dialogue=not nlu_only,
+    )
+
+
+def load_model(path: Path | str, *, settings: Settings | None = None) -> LoadedModel:
+    """The trained model at ``path``, its outside services (Duckling) as ``settings`` name
+    them; ``load_model(path).agent(action_client=…)`` converses with it."""
+    from parley.models.loading import load_model as load  # noqa: PLC0415
+
+    return load(Path(path), nlu_context(settings or Settings()))

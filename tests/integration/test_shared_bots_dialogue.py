@@ -37,6 +37,12 @@ ACTION_MODULES = {
 }
 """The bots whose own test stories must pass, and the action module serving each."""
 
+E2E_NLU_MISSES = {"retail-demo"}
+"""Bots whose NLU misreads some test-story messages, so that --e2e fails a few stories on an
+intent or entity (retail-demo: "5" and "9" answering a form are read as out_of_scope and
+product_stock, which its NLU data pairs with numbers; "don't" after an extra first word is
+not tagged as negation, which two training examples annotate only as the second word)."""
+
 
 def test_a_shared_bot_trains_and_predicts_its_first_story(shared_bot: Path, tmp_path: Path) -> None:
     project = load_project(shared_bot)
@@ -93,6 +99,19 @@ def test_the_bot_passes_its_own_test_stories(
         stories = [*project.tests.stories, *project.tests.rules]
         assert stories
         report = replay_test_stories(agent, stories, run_actions=client is not None)
+        e2e = replay_test_stories(agent, stories, run_actions=False, e2e=True)
     failures = {story.name: story.first_failure for story in report.stories if not story.passed}
-    print(f"{bot}: {report.passed}/{len(report.stories)} test stories passed")
+    print(
+        f"{bot}: {report.passed}/{len(report.stories)} test stories passed; "
+        f"{e2e.passed}/{len(e2e.stories)} with the NLU checked too (--e2e)"
+    )
     assert not failures, failures
+    # End to end, a story may fail only on what the NLU makes of a message, and only for
+    # the bots known to have such misses; the dialogue steps are the ones checked above.
+    misses = {
+        story.name: story.first_failure
+        for story in e2e.stories
+        if story.first_failure is not None
+        and (story.first_failure.kind not in {"intent", "entities"} or bot not in E2E_NLU_MISSES)
+    }
+    assert not misses, misses

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from parley.cli.app import app
 from parley.models.artifact import read_manifest
+from parley.models.manifest import ModelKind
 from parley.project.scaffold import create_starter_project
 
 runner = CliRunner()
@@ -38,22 +39,35 @@ def test_train_writes_a_model_and_then_reuses_it(tmp_path: Path) -> None:
     result = runner.invoke(app, ["train", str(project)])
     assert result.exit_code == 0, result.output
     [model] = models(project / "models")
-    assert "Trained" in result.stdout
+    assert "Trained the model" in result.stdout
+    assert "policies" in result.stdout
     assert model.name in result.stdout
     manifest = read_manifest(model)
     assert manifest.seed == 0
     assert manifest.metrics.examples > 0
+    assert manifest.kind is ModelKind.FULL
+    assert manifest.policies
 
-    again = runner.invoke(app, ["train", str(project), "--nlu-only"])
+    again = runner.invoke(app, ["train", str(project)])
     assert again.exit_code == 0, again.output
     assert "Reused" in again.stdout
     assert model.name in again.stdout
     assert models(project / "models") == [model]
 
+    # An NLU-only model is another model: it does not reuse the full one.
+    nlu_only = runner.invoke(app, ["train", str(project), "--nlu-only"])
+    assert nlu_only.exit_code == 0, nlu_only.output
+    assert "Trained the NLU model" in nlu_only.stdout
+    assert len(models(project / "models")) == 2
+    assert {read_manifest(m).kind for m in models(project / "models")} == {
+        ModelKind.FULL,
+        ModelKind.NLU,
+    }
+
     forced = runner.invoke(app, ["train", str(project), "--force"])
     assert forced.exit_code == 0, forced.output
     assert "Trained" in forced.stdout
-    assert len(models(project / "models")) == 2
+    assert len(models(project / "models")) == 3
 
 
 def test_out_seed_and_name(tmp_path: Path) -> None:
@@ -115,11 +129,11 @@ def test_training_warnings_are_shown(tmp_path: Path) -> None:
     assert "nlu-one-intent" in again.stderr, "a reused model shows its warnings again"
 
 
-def test_help_says_only_nlu_is_trained() -> None:
+def test_help_says_what_is_trained() -> None:
     result = runner.invoke(app, ["train", "--help"])
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
-    assert "Only the NLU part" in text
+    assert "NLU pipeline and dialogue policies" in text
     assert "--nlu-only" in text
 
 

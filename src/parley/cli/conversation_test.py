@@ -26,6 +26,7 @@ def run_conversation_tests(
     model: Path | None,
     out_dir: Path,
     run_actions: bool,
+    e2e: bool = False,
 ) -> int:
     """Run the tests and print the results; the number of failed stories."""
     from parley.bootstrap import nlu_context  # noqa: PLC0415
@@ -57,17 +58,19 @@ def run_conversation_tests(
         )
     agent = loaded.agent(action_client=client)
     with err.status(f"replaying {len(stories)} test stories"):
-        report = replay_test_stories(agent, stories, run_actions=client is not None)
+        report = replay_test_stories(agent, stories, run_actions=client is not None, e2e=e2e)
     written = write_conversation_report(report, stories, out_dir)
     out = console.stdout()
-    _print(report, out, archive, tests, actions=client is not None)
+    _print(report, out, archive, tests, actions=client is not None, e2e=e2e)
     out.print(
         Text.assemble("Report: ", (display_path(out_dir), "bold"), f" ({len(written)} files)")
     )
     return report.failed
 
 
-def _print(report: object, out: Console, archive: Path, tests: str, *, actions: bool) -> None:
+def _print(
+    report: object, out: Console, archive: Path, tests: str, *, actions: bool, e2e: bool
+) -> None:
     from parley.evaluation.conversations import ConversationReport  # noqa: PLC0415
 
     assert isinstance(report, ConversationReport)
@@ -75,6 +78,7 @@ def _print(report: object, out: Console, archive: Path, tests: str, *, actions: 
         Text.assemble(
             ("Conversation tests: ", "bold"),
             f"{display_path(archive)} on the stories in {tests}",
+            " (end to end: NLU checked too)" if e2e else "",
             "" if actions else " (custom actions not run: no action server configured)",
         )
     )

@@ -194,6 +194,12 @@ _OUT = typer.Option(
     help="Where the report files go (default: DIR/results).",
     show_default=False,
 )
+_E2E = typer.Option(
+    "--e2e",
+    help="Also check each user message of the stories: the NLU's intent and entities must "
+    "be the story's for the story to pass (Rasa's --e2e). Without it, the NLU is scored on "
+    "those messages separately.",
+)
 _ACTIONS = typer.Option(
     "--actions/--no-actions",
     help="Also run each custom action of the stories on the action server (endpoints.yml "
@@ -209,6 +215,7 @@ def stories(
     model: Annotated[Path | None, _MODEL] = None,
     out: Annotated[Path | None, _OUT] = None,
     actions: Annotated[bool, _ACTIONS] = True,
+    e2e: Annotated[bool, _E2E] = False,
 ) -> None:
     """Replay the test stories (tests/test_*.yml) against a trained model; exit code 1 when
     a story fails. Each failed story shows its first diverging step, expected vs predicted;
@@ -226,6 +233,7 @@ def stories(
         model=model,
         out_dir=out if out is not None else directory / "results",
         run_actions=actions,
+        e2e=e2e,
     )
     exit_on_failures(failed)
 
@@ -238,6 +246,7 @@ def everything(
     model: Annotated[Path | None, _MODEL] = None,
     out: Annotated[Path | None, _OUT] = None,
     actions: Annotated[bool, _ACTIONS] = True,
+    e2e: Annotated[bool, _E2E] = False,
 ) -> None:
     """The NLU test on the test stories' messages (or DIR/tests/ NLU examples), then the
     conversation tests; exit code 1 when a story fails. `parley test DIR` runs this."""
@@ -252,7 +261,12 @@ def everything(
     ctx.invoke(nlu, ctx, directory=directory, model=model, out=out_dir)
     console.stdout().print()
     failed = run_conversation_tests(
-        settings_loader(ctx), directory, model=model, out_dir=out_dir, run_actions=actions
+        settings_loader(ctx),
+        directory,
+        model=model,
+        out_dir=out_dir,
+        run_actions=actions,
+        e2e=e2e,
     )
     exit_on_failures(failed)
 

@@ -71,6 +71,20 @@ class UserUttered(Event):
         found = self.parse_data.get("entities") or []
         return [entity for entity in found if isinstance(entity, dict)]
 
+    @property
+    def rasa_parse_data(self) -> dict[str, Any]:
+        """``parse_data`` as Rasa writes it: ``intent``, ``entities``, ``text``,
+        ``message_id`` and ``metadata`` are always there (from the event's own fields
+        when NLU's result lacks them)."""
+        return {
+            "intent": {},
+            "entities": [],
+            "text": self.text,
+            "message_id": self.message_id,
+            "metadata": self.metadata,
+            **self.parse_data,
+        }
+
     def to_rasa(self) -> dict[str, Any]:
         data = super().to_rasa()
         data["metadata"] = self.metadata
@@ -79,7 +93,7 @@ class UserUttered(Event):
     def _fields(self) -> dict[str, Any]:
         return {
             "text": self.text,
-            "parse_data": self.parse_data,
+            "parse_data": self.rasa_parse_data,
             "input_channel": self.input_channel,
             "message_id": self.message_id,
         }
@@ -152,12 +166,16 @@ class ActionExecuted(Event):
 
     @classmethod
     def _from_fields(cls, data: dict[str, Any], base: dict[str, Any]) -> Event:
+        name = _optional_str(data, "name")
+        action_text = _optional_str(data, "action_text")
+        if name is None and action_text is None:
+            raise EventError("an `action` event needs `name` (or `action_text`)")
         return cls(
             **base,
-            name=_optional_str(data, "name"),
+            name=name,
             policy=_optional_str(data, "policy"),
             confidence=_optional_float(data, "confidence"),
-            action_text=_optional_str(data, "action_text"),
+            action_text=action_text,
             hide_rule_turn=bool(data.get("hide_rule_turn", False)),
         )
 
@@ -203,7 +221,7 @@ class LoopInterrupted(Event):
 
     @classmethod
     def _from_fields(cls, data: dict[str, Any], base: dict[str, Any]) -> Event:
-        return cls(**base, is_interrupted=bool(data.get("is_interrupted", True)))
+        return cls(**base, is_interrupted=bool(data.get("is_interrupted", False)))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -294,7 +312,8 @@ class StoryExported(Event):
     path: str | None = None
 
     def _fields(self) -> dict[str, Any]:
-        return {"path": self.path}
+        # Rasa writes no `path`; it is kept only when there is one.
+        return {} if self.path is None else {"path": self.path}
 
     @classmethod
     def _from_fields(cls, data: dict[str, Any], base: dict[str, Any]) -> Event:
@@ -348,7 +367,9 @@ class ReminderCancelled(Event):
     entities: Any = None
 
     def _fields(self) -> dict[str, Any]:
-        return {"name": self.name, "intent": self.intent, "entities": self.entities}
+        # Rasa writes none of these (rasa-sdk sends them): kept only when set.
+        fields = {"name": self.name, "intent": self.intent, "entities": self.entities}
+        return {key: value for key, value in fields.items() if value is not None}
 
     @classmethod
     def _from_fields(cls, data: dict[str, Any], base: dict[str, Any]) -> Event:

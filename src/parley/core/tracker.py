@@ -9,7 +9,7 @@ conversation replays to the same state in either system.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +53,7 @@ class LoopState:
     def to_rasa(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "validate": self.validate,
+            "is_interrupted": not self.validate,
             "rejected": self.rejected,
             "trigger_message": self.trigger_message,
         }
@@ -95,7 +95,8 @@ class Tracker:
     # -- building ----------------------------------------------------------------------
 
     def _fresh_state(self) -> _State:
-        return _State(slots=copy.deepcopy(self._initial_slots))
+        # As Rasa's tracker reset: nothing happened yet, so the bot would listen.
+        return _State(slots=copy.deepcopy(self._initial_slots), followup_action=ACTION_LISTEN)
 
     def update(self, event: Event) -> None:
         self.events.append(event)
@@ -156,10 +157,7 @@ class Tracker:
             self._state = self._fresh_state()
         elif isinstance(event, ActiveLoop):
             state.active_loop = (
-                LoopState(
-                    name=event.name,
-                    trigger_message=self.latest_parse_data() if state.latest_message else {},
-                )
+                LoopState(name=event.name, trigger_message=self.latest_parse_data())
                 if event.name
                 else None
             )
@@ -253,17 +251,15 @@ class Tracker:
     def applied(self) -> Iterator[Event]:
         return iter(self._applied)
 
+    def featurized_events(self) -> list[Event]:
+        """The applied events with a loop's happy-path turns folded into its first run:
+        what policies read (see :func:`collapse_loops`)."""
+        return collapse_loops(self._applied, self.events)
+
     def latest_parse_data(self) -> dict[str, Any]:
         message = self._state.latest_message
-        if message is None:
-            return {
-                "intent": {},
-                "entities": [],
-                "text": None,
-                "message_id": None,
-                "metadata": {},
-            }
-        return message.parse_data
+        # Rasa's tracker holds an empty user message until the first one.
+        return (message or UserUttered(timestamp=0.0)).rasa_parse_data
 
     def latest_entity_values(
         self, entity: str, role: str | None = None, group: str | None = None
@@ -281,7 +277,8 @@ class Tracker:
         return self.events[-1].timestamp if self.events else None
 
     def latest_input_channel(self) -> str | None:
-        for event in reversed(self._applied):
+        # Of every event, as Rasa and rasa-sdk read it (a restart does not forget it).
+        for event in reversed(self.events):
             if isinstance(event, UserUttered):
                 return event.input_channel
         return None
@@ -289,15 +286,30 @@ class Tracker:
     def copy(self) -> Tracker:
         return Tracker(self.sender_id, self._initial_slots, self.events)
 
+    def events_after_latest_restart(self) -> list[Event]:
+        """Every event after the latest ``restart`` (reverted ones and session starts
+        included), as Rasa's ``EventVerbosity.AFTER_RESTART``."""
+        for index in range(len(self.events) - 1, -1, -1):
+            if isinstance(self.events[index], Restarted):
+                return self.events[index + 1 :]
+        return list(self.events)
+
     def to_rasa(self, *, events: str = "all") -> dict[str, Any]:
-        """Rasa's tracker JSON (``current_state``): ``events`` is ``all``, ``after_restart``
-        (the applied ones), or ``none``."""
+        """Rasa's tracker JSON (``current_state``). ``events`` is Rasa's event verbosity:
+        ``all``, ``after_restart`` (every event after the latest restart), ``applied``
+        (the events that make up the state) or ``none`` (``"events": null``)."""
         if events == "all":
             chosen: list[Event] = self.events
         elif events == "after_restart":
+            chosen = self.events_after_latest_restart()
+        elif events == "applied":
             chosen = self._applied
-        else:
+        elif events == "none":
             chosen = []
+        else:
+            raise ValueError(
+                f"unknown events verbosity {events!r}; valid: all, after_restart, applied, none"
+            )
         loop = self._state.active_loop
         return {
             "sender_id": self.sender_id,
@@ -323,3 +335,69 @@ def _with_parse_data(message: UserUttered, parse_data: dict[str, Any]) -> UserUt
         timestamp=message.timestamp,
         metadata=message.metadata,
     )
+
+
+def collapse_loops(applied: Sequence[Event], events: Sequence[Event] | None = None) -> list[Event]:
+    """The applied events as policies see them: the turns a loop (form) runs through on its
+    happy path fold into its first run, as in Rasa's ``applied_events``.
+
+    When a loop runs again right after a user message that it handled (no other action in
+    between, no rejection), the user message and actions since its previous run are
+    dropped and the run itself is not repeated; slot events stay. A conversation that
+    fills a form over five turns then reads like a story that shows the form once
+    (``- action: my_form`` / ``- active_loop: my_form`` / ``- active_loop: null``), so stories
+    written that way match live conversations. ``events`` (default: ``applied``) names the
+    loops: every name an ``active_loop`` event ever gave.
+    """
+    loops = {
+        event.name
+        for event in (events if events is not None else applied)
+        if isinstance(event, ActiveLoop) and event.name
+    }
+    if not loops:
+        return list(applied)
+    kept: list[Event] = []
+    for event in applied:
+        if (
+            isinstance(event, ActionExecuted)
+            and event.name in loops
+            and not _first_run_or_unhappy(event.name, kept)
+        ):
+            _undo_till_previous_run(event.name, kept)
+        else:
+            kept.append(event)
+    return kept
+
+
+def _first_run_or_unhappy(loop: str, kept: Sequence[Event]) -> bool:
+    next_action: str | None = None
+    for event in reversed(kept):
+        # A deactivation before any earlier run: this is the loop's first run.
+        if isinstance(event, ActiveLoop) and event.name is None:
+            return True
+        rejected = isinstance(event, ActionExecutionRejected) and event.name == loop
+        # Stories have no rejections: another action after the latest user message
+        # shows the unhappy path there.
+        other_action = (
+            isinstance(event, UserUttered) and next_action is not None and next_action != loop
+        )
+        if rejected or other_action:
+            return True
+        if isinstance(event, ActionExecuted):
+            if event.name == loop:
+                return False
+            next_action = event.name or event.action_text
+    return True
+
+
+def _undo_till_previous_run(loop: str, kept: list[Event]) -> None:
+    """Drop the actions and user messages since the loop's previous run (other events,
+    slots above all, stay)."""
+    index = len(kept) - 1
+    while index >= 0:
+        event = kept[index]
+        if isinstance(event, ActionExecuted) and event.name == loop:
+            return
+        if isinstance(event, ActionExecuted | UserUttered | UserFeaturization):
+            del kept[index]
+        index -= 1

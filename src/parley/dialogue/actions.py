@@ -107,7 +107,9 @@ def bot_event(message: Mapping[str, Any], *, response: str | None = None) -> Bot
     return BotUttered(text=text, data=data, metadata=metadata)
 
 
-def utter(name: str, tracker: Tracker, context: ActionContext, **values: Any) -> BotUttered | None:
+def utter(
+    name: str, tracker: Tracker, context: ActionContext, /, **values: Any
+) -> BotUttered | None:
     message = context.responses.generate(name, tracker.slots, context.channel, **values)
     return None if message is None else bot_event(message, response=name)
 
@@ -263,58 +265,82 @@ def fallback_turns(tracker: Tracker) -> int:
 
 def revert_fallback_turns(tracker: Tracker) -> list[Event]:
     """Take back the unclear message and the fallback questions about it, keeping the
-    latest message (the one that was understood), re-logged after the rewind."""
+    latest message (the one that was understood), re-logged after the rewind behind the
+    ``action_listen`` it answers (as Rasa's ``_message_clarification``), so the policies
+    read it as a fresh user turn."""
     taken_back = fallback_turns(tracker)
     latest = tracker.latest_message
     if not taken_back or latest is None:
         return []
-    return [*(UserUtteranceReverted() for _ in range(taken_back + 1)), latest]
+    return [
+        *(UserUtteranceReverted() for _ in range(taken_back + 1)),
+        ActionExecuted(name=ACTION_LISTEN),
+        latest,
+    ]
+
+
+NLU_FALLBACK_INTENT = "nlu_fallback"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+
+
+def _latest_intents(tracker: Tracker, count: int) -> list[str | None]:
+    """The intents of the latest ``count`` user messages, the newest first."""
+    found: list[str | None] = []
+    for event in reversed(tracker.applied_events()):
+        if isinstance(event, UserUttered):
+            found.append(event.intent_name)
+            if len(found) == count:
+                break
+    return found
 
 
 class ActionTwoStageFallback(Action):
     """Rasa's two-stage fallback, as a loop: ask the user to affirm the likely intent; on
-    "no" (``out_of_scope``), ask to rephrase; a message understood at either stage
-    replaces the unclear one (the fallback turns are taken back) and the conversation
-    goes on from it; not understood after rephrasing ends in ``action_default_fallback``."""
+    "no" (``out_of_scope``), ask to rephrase; a rephrasing that is unclear again is asked
+    to be affirmed once more. A message understood at any stage replaces the unclear one
+    (the fallback turns are taken back) and the conversation goes on from it. Two unclear
+    messages in a row, or a "no" to the second affirmation, end it as
+    ``action_default_fallback`` does: ``utter_default`` is said and the unclear exchange
+    is taken back."""
 
     def run(self, tracker: Tracker, context: ActionContext) -> list[Event]:
-        if tracker.active_loop_name != self.name:
-            asked = ActionDefaultAskAffirmation(ACTION_DEFAULT_ASK_AFFIRMATION).run(
-                tracker, context
+        activating = tracker.active_loop_name != self.name
+        events: list[Event] = [ActiveLoop(name=self.name)] if activating else []
+        intents = _latest_intents(tracker, 3)
+        if intents and intents[0] not in {NLU_FALLBACK_INTENT, OUT_OF_SCOPE_INTENT}:
+            return [*events, ActiveLoop(name=None), *revert_fallback_turns(tracker)]
+        if intents[:2] == [NLU_FALLBACK_INTENT] * 2 or intents == [
+            OUT_OF_SCOPE_INTENT,
+            NLU_FALLBACK_INTENT,
+            OUT_OF_SCOPE_INTENT,
+        ]:
+            # Say the default fallback and forget the whole unclear exchange, so the
+            # conversation goes on from before it; the loop ends after the rewinds, which
+            # would otherwise take its end back.
+            said = utter("utter_default", tracker, context) or BotUttered(
+                text=DEFAULT_FALLBACK_TEXT
             )
-            return [ActiveLoop(name=self.name), *asked]
-        intent = tracker.intent_name
-        if intent not in {"nlu_fallback", "out_of_scope"}:
-            return [ActiveLoop(name=None), *revert_fallback_turns(tracker)]
-        rephrased_already = any(
-            isinstance(e, BotUttered) and e.metadata.get(_REPHRASE_MARK)
-            for e in _since_loop_start(tracker, self.name)
-        )
-        if not rephrased_already:
-            said = ActionDefaultAskRephrase(ACTION_DEFAULT_ASK_REPHRASE).run(tracker, context)
+            taken_back = fallback_turns(tracker) + 1
             return [
-                BotUttered(text=e.text, data=e.data, metadata={**e.metadata, _REPHRASE_MARK: True})
-                if isinstance(e, BotUttered)
-                else e
-                for e in said
+                *events,
+                said,
+                *(UserUtteranceReverted() for _ in range(taken_back)),
+                ActiveLoop(name=None),
             ]
-        fallback = ActionDefaultFallback(ACTION_DEFAULT_FALLBACK).run(tracker, context)
-        return [ActiveLoop(name=None), *fallback]
+        if activating or intents[:1] == [NLU_FALLBACK_INTENT]:
+            return [
+                *events,
+                *ActionDefaultAskAffirmation(ACTION_DEFAULT_ASK_AFFIRMATION).run(tracker, context),
+            ]
+        return [
+            *events,
+            *ActionDefaultAskRephrase(ACTION_DEFAULT_ASK_REPHRASE).run(tracker, context),
+        ]
 
 
-_REPHRASE_MARK = "two_stage_fallback_rephrase"
 FALLBACK_QUESTIONS = frozenset(
     {ACTION_DEFAULT_ASK_AFFIRMATION, ACTION_DEFAULT_ASK_REPHRASE, ACTION_TWO_STAGE_FALLBACK}
 )
-
-
-def _since_loop_start(tracker: Tracker, loop: str) -> list[Event]:
-    events = list(tracker.applied())
-    for index in range(len(events) - 1, -1, -1):
-        event = events[index]
-        if isinstance(event, ActiveLoop) and event.name == loop:
-            return events[index:]
-    return []
 
 
 class ActionRevertFallbackEvents(Action):

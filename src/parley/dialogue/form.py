@@ -1,14 +1,16 @@
 """Forms: loops that ask for slots until every required one is filled (Rasa 3's FormAction).
 
-On activation the form validates the slots already filled, then asks for the first
-empty required slot (``utter_ask_<form>_<slot>``, ``utter_ask_<slot>``, or the custom
-actions ``action_ask_<form>_<slot>`` / ``action_ask_<slot>``) and records it in
-``requested_slot``. On each later run it validates the form's slots that the latest user
-message filled — through the ``validate_<form>`` custom action when the domain lists one —
-and is *rejected* when the requested slot was asked for but nothing was filled, so that
-other policies can handle the message. When no required slot is empty the form
-deactivates (``active_loop: null``, ``requested_slot: null``). A validation action may
-also pick the next slot (``requested_slot``) or end the form by setting it to null.
+On activation the form extracts slots again for the mappings that apply only within it
+(``from_trigger_intent``, conditions on this form), validates the slots already filled,
+then asks for the first empty required slot (``action_ask_<form>_<slot>``,
+``utter_ask_<form>_<slot>``, ``action_ask_<slot>``, ``utter_ask_<slot>``: the first that
+exists) and records it in ``requested_slot``. On each later run it validates the form's
+slots that the latest user message filled — through the ``validate_<form>`` custom action
+when the domain lists one; a candidate it says nothing about stays valid — and is
+*rejected* when the requested slot was asked for but nothing was filled, so that other
+policies can handle the message. When no required slot is empty the form deactivates
+(``active_loop: null``, ``requested_slot: null``). A validation action may also pick the
+next slot (``requested_slot``) or end the form by setting it to null.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from parley.core.events import (
     UserUttered,
 )
 from parley.core.tracker import REQUESTED_SLOT, Tracker
-from parley.dialogue.actions import Action, ActionContext, utter
+from parley.dialogue.actions import ACTION_EXTRACT_SLOTS, Action, ActionContext, utter
 from parley.dialogue.remote_action import RemoteAction
+from parley.dialogue.slot_extraction import ActionExtractSlots
 from parley.errors import ActionRejectedError
 
 
@@ -39,10 +42,18 @@ class FormAction(Action):
         loop = tracker.active_loop
         if loop is None or loop.name != self.name:
             events.append(ActiveLoop(name=self.name))
+            # As Rasa: once active, the form extracts again, for the mappings that apply
+            # only within it (``from_trigger_intent``, conditions on this form).
+            events.extend(
+                ActionExtractSlots(ACTION_EXTRACT_SLOTS).extract(
+                    _with(tracker, events), context, at_activation=True
+                )
+            )
+            activated = _with(tracker, events)
             prefilled = {
-                name: tracker.get_slot(name)
+                name: activated.get_slot(name)
                 for name in self.required_slots(context)
-                if tracker.get_slot(name) is not None
+                if activated.get_slot(name) is not None
             }
             if prefilled:
                 events.extend(self._validate_slots(prefilled, tracker, events, context))
@@ -83,23 +94,43 @@ class FormAction(Action):
         context: ActionContext,
     ) -> list[Event]:
         validator = f"validate_{self.name}"
-        slot_events: list[Event] = [SlotSet(name=n, value=v) for n, v in candidates.items()]
+        slot_events: list[SlotSet] = [SlotSet(name=n, value=v) for n, v in candidates.items()]
         if validator not in context.domain.action_names:
-            return slot_events
-        # rasa-sdk reads the candidates as the slot events at the end of the tracker.
-        probe = _with(tracker, [*earlier, *slot_events])
-        return RemoteAction(validator).run(probe, context)
+            return list(slot_events)
+        # rasa-sdk reads the candidates as the slot events at the end of the tracker; as
+        # Rasa, the form's own `action` event ends what came before, so only they are read.
+        requested = (
+            tracker.get_slot(REQUESTED_SLOT) if tracker.active_loop_name == self.name else None
+        )
+        probe = _with(
+            tracker,
+            [
+                *earlier,
+                SlotSet(name=REQUESTED_SLOT, value=requested),
+                ActionExecuted(name=self.name),
+                *slot_events,
+            ],
+        )
+        validated = RemoteAction(validator).run(probe, context)
+        # A candidate the validation action says nothing about is valid (as in Rasa); it
+        # marks an invalid one by setting it to null.
+        named = {e.name for e in validated if isinstance(e, SlotSet)}
+        return [*validated, *(e for e in slot_events if e.name not in named)]
 
     def _ask(self, slot: str, tracker: Tracker, context: ActionContext) -> list[Event]:
+        """Set ``requested_slot`` and ask for it, by the first that exists of (Rasa's
+        order) ``action_ask_<form>_<slot>``, ``utter_ask_<form>_<slot>``,
+        ``action_ask_<slot>``, ``utter_ask_<slot>``."""
         events: list[Event] = [SlotSet(name=REQUESTED_SLOT, value=slot)]
         asking = _with(tracker, events)
-        for response in (f"utter_ask_{self.name}_{slot}", f"utter_ask_{slot}"):
+        for scope in (f"{self.name}_{slot}", slot):
+            action = f"action_ask_{scope}"
+            if action in context.domain.action_names:
+                return [*events, *RemoteAction(action).run(asking, context)]
+            response = f"utter_ask_{scope}"
             if context.responses.has(response):
                 said = utter(response, asking, context)
                 return [*events, *([said] if said else [])]
-        for action in (f"action_ask_{self.name}_{slot}", f"action_ask_{slot}"):
-            if action in context.domain.action_names:
-                return [*events, *RemoteAction(action).run(asking, context)]
         return events
 
 

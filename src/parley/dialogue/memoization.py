@@ -3,8 +3,9 @@
 Each action of each story is stored under the last ``max_history`` states before it. A
 conversation whose last states are exactly those gets that action with confidence 1.
 States leading to different actions in different stories are forgotten (ambiguous).
-The augmented variant, when nothing matches, forgets the conversation's oldest turns one
-user turn at a time and looks again, as if the conversation had started there.
+The augmented variant, when nothing matches, forgets the conversation's oldest events one
+action at a time (from the last ``max_history`` turns on) and looks again, as if the
+conversation had started there: slots set in the forgotten part are unset, as in Rasa.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from parley.core.events import ActionExecuted, Event
 from parley.core.tracker import ACTION_LISTEN, Tracker
 from parley.dialogue.policy import Policy, PolicyContext, Prediction, TrainingData
 from parley.dialogue.state import State
@@ -61,16 +63,28 @@ class MemoizationPolicy(Policy):
     ) -> Prediction | None:
         action = self.lookup.get(self._key(states))
         if action is None and self.augmented:
-            action = self._recall_truncated(states)
+            action = self._recall_truncated(tracker, states, context)
         return self._prediction(action, 1.0) if action is not None else None
 
-    def _recall_truncated(self, states: Sequence[State]) -> str | None:
-        for start in range(1, len(states)):
-            if states[start].prev_action != ACTION_LISTEN:
+    def _recall_truncated(
+        self, tracker: Tracker, states: Sequence[State], context: PolicyContext
+    ) -> str | None:
+        """The action remembered for the conversation replayed from one of its actions on,
+        from a fresh tracker; the oldest start first."""
+        events = tracker.applied_events()
+        first = _first_kept(events, self.max_history)
+        previous = list(states)
+        for start, event in enumerate(events):
+            if start < first or not isinstance(event, ActionExecuted):
                 continue
-            action = self.lookup.get(self._key([State(), *states[start:]]))
+            replay = context.featurizer.tracker(tracker.sender_id, events[start:])
+            truncated = context.featurizer.past_states(replay)
+            if truncated == previous:
+                continue
+            action = self.lookup.get(self._key(truncated))
             if action is not None:
                 return action
+            previous = truncated
         return None
 
     def persist(self, folder: Path) -> None:
@@ -103,3 +117,18 @@ class MemoizationPolicy(Policy):
 class AugmentedMemoizationPolicy(MemoizationPolicy):
     name = "AugmentedMemoizationPolicy"
     augmented = True
+
+
+def _first_kept(events: Sequence[Event], max_history: int | None) -> int:
+    """Where the last ``max_history`` actions begin, moved back to the ``action_listen``
+    before them so that the latest user message stays (Rasa's trimming)."""
+    if not max_history:
+        return 0
+    actions = 0
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if isinstance(event, ActionExecuted):
+            actions += 1
+            if actions > max_history and event.name == ACTION_LISTEN:
+                return index
+    return 0

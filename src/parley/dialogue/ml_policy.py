@@ -223,7 +223,7 @@ class MLPolicy(Policy):
                     max_iter=self.epochs,
                     random_state=context.seed,
                     alpha=self.l2,
-                    tol=1e-3,
+                    tol=1e-4,
                 ).fit(features, labels, sample_weight=_balanced(labels, self.class_balance))
                 pairs = zip(network.coefs_, network.intercepts_, strict=True)
                 model_classes = network.classes_
@@ -239,20 +239,27 @@ class MLPolicy(Policy):
         self.classes = [self.classes[int(i)] for i in model_classes]
 
     def probabilities(self, states: Sequence[State]) -> dict[str, float]:
+        """The network's action probabilities, averaged over the last 1, 2, … max_history
+        states as input: the network learnt from such shorter histories too, and the
+        average lets the latest turns weigh most (what the user just said decides more
+        than how the conversation began), as n-gram models back off."""
         if self.encoder is None or not self.classes:
             return {}
         if len(self.classes) == 1:
             return {self.classes[0]: 1.0}
-        activation = self.encoder.encode(states)
+        window = list(states[-self.encoder.max_history :])
+        activation = np.stack(
+            [self.encoder.encode(window[-length:]) for length in range(1, len(window) + 1)]
+        )
         for index, (weights, bias) in enumerate(self.layers):
             activation = activation @ weights + bias
             if index < len(self.layers) - 1:
                 activation = np.maximum(activation, 0.0)
         if activation.shape[-1] == 1:  # two classes: one logistic output
-            positive = float(1.0 / (1.0 + np.exp(-activation[0])))
+            positive = float(np.mean(1.0 / (1.0 + np.exp(-activation[:, 0]))))
             return {self.classes[0]: 1.0 - positive, self.classes[1]: positive}
-        shifted = np.exp(activation - activation.max())
-        probabilities = shifted / shifted.sum()
+        shifted = np.exp(activation - activation.max(axis=1, keepdims=True))
+        probabilities = (shifted / shifted.sum(axis=1, keepdims=True)).mean(axis=0)
         return {name: float(p) for name, p in zip(self.classes, probabilities, strict=True)}
 
     def predict(

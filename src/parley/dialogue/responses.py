@@ -1,11 +1,12 @@
 """Turning a domain response (``utter_greet``) into a message, as Rasa's templated NLG does.
 
-Of a response's variations, those for another channel are left out; when some variations
-have conditions and one of them holds, only the variations whose conditions hold are
-candidates, otherwise only those without conditions. One candidate is picked at random
-(seeded per generator, so tests can fix it), then ``{slot}`` placeholders in its text,
-buttons, image and custom payload are filled from the slots (and keyword values a custom
-action passed). A placeholder with no value is left as written and logged.
+The candidates are, in Rasa's order, the first non-empty of: the variations for the
+channel whose conditions hold, those for the channel without conditions, those for no
+channel whose conditions hold, those for no channel without conditions. One candidate is
+picked at random (seeded per generator, so tests can fix it), then ``{slot}`` placeholders
+in its text, buttons, image and custom payload are filled from the slots (and keyword
+values a custom action passed), and ``{{`` / ``}}`` become single braces. A placeholder
+with no value is left as written and logged.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from parley.core.domain import Domain, ResponseVariation
 
 logger = logging.getLogger(__name__)
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w\-]*)\}")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][\w\-]*)\}")
+"""A ``{slot}`` placeholder, or a doubled brace: ``{{`` / ``}}`` write one brace, as in
+Rasa (``/inform{{"insurance": "motor"}}`` in a button payload)."""
 
 RICH_KEYS = ("buttons", "image", "custom", "attachment", "elements", "quick_replies")
 
@@ -38,10 +41,12 @@ class ResponseGenerator:
         name: str,
         slots: Mapping[str, Any],
         channel: str | None = None,
+        /,
         **values: Any,
     ) -> dict[str, Any] | None:
         """The message for response ``name`` (``text`` and rich keys), or None when the
-        domain has no such response or no variation fits the channel."""
+        domain has no such response or no variation fits the channel. ``values`` may use
+        any name, ``name`` and ``channel`` too (``utter_message(response=…, name="Sara")``)."""
         variations = self.responses.get(name)
         if not variations:
             return None
@@ -65,12 +70,19 @@ class ResponseGenerator:
 def _candidates(
     variations: list[ResponseVariation], slots: Mapping[str, Any], channel: str | None
 ) -> list[ResponseVariation]:
-    for_channel = [v for v in variations if v.channel is not None and v.channel == channel]
-    pool = for_channel or [v for v in variations if v.channel is None]
-    conditional = [v for v in pool if v.condition and _holds(v, slots)]
-    if conditional:
-        return conditional
-    return [v for v in pool if not v.condition]
+    """Rasa's order: conditional variations for the channel, then unconditional ones for
+    the channel, then conditional ones for no channel, then unconditional ones for none."""
+    conditional = [v for v in variations if v.condition and _holds(v, slots)]
+    default = [v for v in variations if not v.condition]
+    for pool in (conditional, default):
+        for_channel = [v for v in pool if v.channel is not None and v.channel == channel]
+        if for_channel:
+            return for_channel
+    for pool in (conditional, default):
+        general = [v for v in pool if v.channel is None]
+        if general:
+            return general
+    return []
 
 
 def _holds(variation: ResponseVariation, slots: Mapping[str, Any]) -> bool:
@@ -93,6 +105,8 @@ def _fill(value: Any, values: Mapping[str, Any], name: str) -> Any:
 def _fill_text(text: str, values: Mapping[str, Any], name: str) -> str:
     def replace(match: re.Match[str]) -> str:
         key = match.group(1)
+        if key is None:
+            return match.group(0)[0]
         if key not in values:
             logger.warning(
                 "response %s: no value for {%s}; the placeholder is left as written", name, key

@@ -4,8 +4,10 @@ is sure enough — Rasa's RulePolicy.
 A rule becomes lookup keys: for each of its actions, the partial states that lead to it
 (only the features the rule mentions; ``null`` slots and loops must be unset). A key
 matches a conversation when its states match the conversation's last states one by one;
-the longest matching key wins. An empty state (the start of a ``conversation_start`` rule)
-matches only the conversation's first state.
+the longest matching key wins, and of keys as long the one fixing more features (a rule
+with a slot condition over the same rule without), as Rasa's longest rule key does. An
+empty state (the start of a ``conversation_start`` rule) matches only the conversation's
+first state.
 
 Before the rules come two things no rule has to spell out: the default intents
 (``/restart``, ``/session_start``, ``/back``) and the active loop's happy path (a loop runs
@@ -59,9 +61,21 @@ class RuleState:
             and self.active_loop is None
         )
 
+    @property
+    def specificity(self) -> int:
+        """How many features the state fixes."""
+        named = (self.intent, self.text, self.prev_action, self.active_loop)
+        return (
+            sum(value is not None for value in named) + len(self.entities or ()) + len(self.slots)
+        )
+
     def matches(self, state: State) -> bool:
-        if self.is_empty:
-            return state.is_empty
+        if self.prev_action is None or state.prev_action is None:
+            # Only a conversation's first state has no previous action, and only the
+            # first state of a conversation_start rule says none: such states match each
+            # other whatever slots they hold (initial values, slots carried over into a
+            # new session), as in Rasa.
+            return self.prev_action is None and state.prev_action is None
         if self.intent is not None and self.intent != state.intent:
             return False
         if self.text is not None and self.text != state.text:
@@ -104,17 +118,27 @@ class RuleState:
         if not isinstance(data, dict):
             raise ModelError("a rule state in rules.json is not an object; train again")
         slots = data.get("slots", {})
-        return cls(
-            intent=data.get("intent"),
-            text=data.get("text"),
-            prev_action=data.get("prev_action"),
-            active_loop=data.get("active_loop"),
-            entities=frozenset(data["entities"]) if "entities" in data else None,
-            slots=tuple(
-                (str(name), value if isinstance(value, str) else tuple(map(float, value)))
-                for name, value in slots.items()
-            ),
-        )
+        entities = data.get("entities", [])
+        texts = {key: data.get(key) for key in ("intent", "text", "prev_action", "active_loop")}
+        if (
+            not isinstance(slots, dict)
+            or not isinstance(entities, list)
+            or not all(value is None or isinstance(value, str) for value in texts.values())
+        ):
+            raise ModelError("a rule state in rules.json is malformed; train again")
+        try:
+            return cls(
+                **texts,
+                entities=frozenset(map(str, entities)) if "entities" in data else None,
+                slots=tuple(
+                    (str(name), value if isinstance(value, str) else tuple(map(float, value)))
+                    for name, value in slots.items()
+                ),
+            )
+        except (TypeError, ValueError) as error:
+            raise ModelError(
+                f"a rule state in rules.json is malformed ({error}); train again"
+            ) from None
 
 
 Key = tuple[RuleState, ...]
@@ -261,7 +285,7 @@ class RulePolicy(Policy):
                 for rule, state in zip(reversed(key), reversed(states), strict=False)
             )
         ]
-        found.sort(key=len, reverse=True)
+        found.sort(key=lambda key: (len(key), sum(s.specificity for s in key)), reverse=True)
         return found
 
     def persist(self, folder: Path) -> None:

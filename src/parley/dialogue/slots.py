@@ -65,7 +65,7 @@ def slot_features(slot: Slot, value: Any) -> Features:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return (1.0, 0.0)
+        return (0.0, 0.0)  # as Rasa: a value that is no number reads as unset
     low = slot.min_value if slot.min_value is not None else 0.0
     high = slot.max_value if slot.max_value is not None else 1.0
     span = high - low

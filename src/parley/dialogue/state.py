@@ -127,7 +127,7 @@ class StateFeaturizer:
         last: the input a policy predicts the next action from."""
         replay = self.tracker(tracker.sender_id)
         states: list[State] = []
-        for event in tracker.applied():
+        for event in tracker.featurized_events():
             if isinstance(event, ActionExecuted):
                 states.append(self.state(replay))
             replay.update(event)
@@ -135,11 +135,13 @@ class StateFeaturizer:
         return states
 
     def training_examples(self, events: Iterable[Event]) -> list[tuple[list[State], str]]:
-        """``(states before the action, action)`` for every action in ``events``."""
+        """``(states before the action, action)`` for every action in ``events`` that
+        policies see (a loop's happy-path turns fold into its first run)."""
+        seen = self.tracker("training", events).featurized_events()
         replay = self.tracker("training")
         states: list[State] = []
         examples: list[tuple[list[State], str]] = []
-        for event in events:
+        for event in seen:
             if isinstance(event, ActionExecuted):
                 states.append(self.state(replay))
                 label = event.name if event.name is not None else event.action_text

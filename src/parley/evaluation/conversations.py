@@ -1,10 +1,13 @@
 """Conversation tests: does the assistant follow its own test stories (``tests/test_*.yml``)?
 
-Each test story is replayed as Rasa's ``rasa test`` replays it. User turns with text are
-parsed by the model's NLU and their intent (and annotated entities) compared with the
-story's; every action of the story is compared with what the policies predict at that
-point. The story's own events are then applied (the gold path), so one mistake does not
-hide the steps after it, and a story fails at its first diverging step. Where the story
+Each test story is replayed as Rasa's ``rasa test`` replays it: every action of the story
+is compared with what the policies predict at that point, after the story's user turns (a
+text without an intent is parsed by the model's NLU). With ``e2e`` (Rasa's ``--e2e``), user
+turns that give both text and intent are parsed too, and the NLU's intent and entities must
+match the story's for it to pass; without it, the NLU is scored on those messages
+separately (``parley test nlu``). The story's own events are then applied (the gold path),
+so one mistake does not hide the steps after it, and a story fails at its first diverging
+step. Where the story
 skips a form's turns (``- action: my_form`` straight to ``- active_loop: null``), a form
 prediction that the story contradicts is taken as the form rejecting the message, as
 Rasa does.
@@ -148,6 +151,7 @@ def replay_test_stories(
     stories: Sequence[Story | Rule],
     *,
     run_actions: bool = True,
+    e2e: bool = False,
     progress: Progress | None = None,
 ) -> ConversationReport:
     """Replay every story against ``agent``; custom actions run on its action server when
@@ -156,13 +160,13 @@ def replay_test_stories(
     for index, story in enumerate(stories):
         if progress is not None:
             progress(story.name, index / max(len(stories), 1))
-        report.stories.append(_replay(agent, story, run_actions=run_actions))
+        report.stories.append(_replay(agent, story, run_actions=run_actions, e2e=e2e))
     if progress is not None:
         progress("done", 1.0)
     return report
 
 
-def _replay(agent: Agent, story: Story | Rule, *, run_actions: bool) -> StoryResult:
+def _replay(agent: Agent, story: Story | Rule, *, run_actions: bool, e2e: bool) -> StoryResult:
     result = StoryResult(name=story.name)
     unsupported = next((s for s in story.steps if isinstance(s, CheckpointStep | OrStep)), None)
     if unsupported is not None:
@@ -195,7 +199,7 @@ def _replay(agent: Agent, story: Story | Rule, *, run_actions: bool) -> StoryRes
                     run_actions=run_actions,
                 )
                 apply([listened])
-            apply([_user_turn(agent, step, position, result)])
+            apply([_user_turn(agent, step, position, result, e2e=e2e)])
         elif isinstance(step, ActionStep):
             for event in step_events(step, events):
                 if isinstance(event, ActionExecuted):
@@ -226,10 +230,13 @@ def _replay(agent: Agent, story: Story | Rule, *, run_actions: bool) -> StoryRes
     return result
 
 
-def _user_turn(agent: Agent, step: UserStep, position: int, result: StoryResult) -> UserUttered:
-    """The story's user event (gold), after checking what NLU makes of its text."""
+def _user_turn(
+    agent: Agent, step: UserStep, position: int, result: StoryResult, *, e2e: bool
+) -> UserUttered:
+    """The story's user event (gold); with ``e2e``, after checking what NLU makes of its
+    text."""
     gold = user_event(step)
-    if step.user is None or gold.text is None:
+    if step.user is None or gold.text is None or (step.intent is not None and not e2e):
         return gold
     parsed = agent.parse(gold.text)
     predicted_intent = (parsed.get("intent") or {}).get("name")

@@ -35,8 +35,8 @@ from parley.nlu.pipeline import Pipeline
 from parley.project.project import Project
 from parley.training.dialogue import dialogue_inputs, train_dialogue
 from parley.training.fingerprint import nlu_fingerprint
-from parley.training.story_texts import story_text_examples
 from parley.training.result import TrainingResult, reused
+from parley.training.story_texts import story_text_examples
 from parley.version import __version__
 
 
