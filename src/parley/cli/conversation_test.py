@@ -85,23 +85,28 @@ def _print(
     table = Table(show_edge=False)
     table.add_column("story")
     table.add_column("result")
-    table.add_column("first diverging step")
+    for story in report.stories:
+        if story.skipped:
+            table.add_row(story.name, Text(f"skipped: {story.skipped}", style="yellow"))
+        elif story.first_failure is None:
+            table.add_row(story.name, Text("passed", style="green"))
+        else:
+            table.add_row(story.name, Text("failed", style="bold red"))
+    out.print(table)
     for story in report.stories:
         failure = story.first_failure
-        if story.skipped:
-            table.add_row(story.name, Text("skipped", style="yellow"), story.skipped)
-        elif failure is None:
-            table.add_row(story.name, Text("passed", style="green"), "")
-        else:
-            where = f"step {failure.step + 1}: {failure.kind}"
-            if failure.text:
-                where += f" of {failure.text!r}"
-            table.add_row(
-                story.name,
-                Text("failed", style="bold red"),
-                f"{where} — expected {failure.expected}, predicted {failure.predicted}",
+        if failure is None or story.skipped:
+            continue
+        where = f"step {failure.step + 1}: {failure.kind}"
+        if failure.text:
+            where += f" of {failure.text!r}"
+        out.print(
+            Text.assemble(
+                ("✗ ", "bold red"),
+                (story.name, "bold"),
+                f" — {where} — expected {failure.expected}, predicted {failure.predicted}",
             )
-    out.print(table)
+        )
     style = "bold green" if report.failed == 0 else "bold red"
     out.print(
         Text(
