@@ -17,10 +17,15 @@ from typing import Any
 
 from parley.core.events import ActionExecuted, Event
 from parley.core.tracker import ACTION_LISTEN, Tracker
-from parley.dialogue.policy import Policy, PolicyContext, Prediction, TrainingData
+from parley.dialogue.policy import (
+    Policy,
+    PolicyContext,
+    Prediction,
+    TrainingData,
+    read_lookup,
+)
 from parley.dialogue.state import State
 from parley.dialogue.state_json import state_from_json, state_to_json
-from parley.errors import ModelError
 
 LOOKUP_FILE = "memory.json"
 
@@ -98,19 +103,8 @@ class MemoizationPolicy(Policy):
     @classmethod
     def load(cls, folder: Path, options: Mapping[str, Any]) -> MemoizationPolicy:
         policy = cls(options)
-        try:
-            entries = json.loads((folder / LOOKUP_FILE).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ModelError(f"cannot read {LOOKUP_FILE} ({error}); train again") from None
-        if not isinstance(entries, list):
-            raise ModelError(f"{LOOKUP_FILE} is not a list; train again")
-        for entry in entries:
-            if not isinstance(entry, dict) or not isinstance(entry.get("action"), str):
-                raise ModelError(f"{LOOKUP_FILE} has an entry without an action; train again")
-            states = entry.get("states")
-            if not isinstance(states, list):
-                raise ModelError(f"{LOOKUP_FILE} has an entry without states; train again")
-            policy.lookup[tuple(state_from_json(s) for s in states)] = entry["action"]
+        for states, action in read_lookup(folder / LOOKUP_FILE):
+            policy.lookup[tuple(state_from_json(s) for s in states)] = action
         return policy
 
 

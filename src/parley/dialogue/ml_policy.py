@@ -22,7 +22,13 @@ from numpy.typing import NDArray
 
 from parley.core.events import ActionExecuted, Event
 from parley.core.tracker import ACTION_LISTEN, Tracker
-from parley.dialogue.policy import Policy, PolicyContext, Prediction, TrainingData
+from parley.dialogue.policy import (
+    Policy,
+    PolicyContext,
+    Prediction,
+    TrainingData,
+    read_policy_json,
+)
 from parley.dialogue.state import State
 from parley.errors import ModelError
 
@@ -295,10 +301,7 @@ class MLPolicy(Policy):
     @classmethod
     def load(cls, folder: Path, options: Mapping[str, Any]) -> MLPolicy:
         policy = cls(options)
-        try:
-            vocabulary = json.loads((folder / VOCABULARY_FILE).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ModelError(f"cannot read {VOCABULARY_FILE} ({error}); train again") from None
+        vocabulary = read_policy_json(folder / VOCABULARY_FILE)
         if not isinstance(vocabulary, dict):
             raise ModelError(f"{VOCABULARY_FILE} is not an object; train again")
         encoder = vocabulary.get("encoder")

@@ -7,6 +7,7 @@ into its own folder and ``load`` reads it back — nothing executable is ever st
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from parley.core.events import Event
 from parley.core.problem import Problem
 from parley.core.tracker import Tracker
 from parley.dialogue.state import State, StateFeaturizer
+from parley.errors import ModelError
 
 
 @dataclass(frozen=True)
@@ -90,3 +92,29 @@ class Policy(ABC):
             priority=self.priority,
             is_rule=is_rule,
         )
+
+
+def read_policy_json(path: Path) -> Any:
+    """A JSON file a policy persisted; :class:`ModelError` when it is missing or damaged."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise ModelError(
+            f"cannot read {path.name} of a dialogue policy ({error}); train the model again"
+        ) from None
+
+
+def read_lookup(path: Path) -> list[tuple[list[Any], str]]:
+    """A persisted lookup (rules, memoized stories): ``(states as JSON, action)`` pairs."""
+    entries = read_policy_json(path)
+    if not isinstance(entries, list):
+        raise ModelError(f"{path.name} is not a list; train the model again")
+    pairs: list[tuple[list[Any], str]] = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("action"), str):
+            raise ModelError(f"{path.name} has an entry without an action; train again")
+        states = entry.get("states")
+        if not isinstance(states, list):
+            raise ModelError(f"{path.name} has an entry without states; train again")
+        pairs.append((states, entry["action"]))
+    return pairs

@@ -25,7 +25,13 @@ from typing import Any
 from parley.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
 from parley.core.problem import Problem, Severity
 from parley.core.tracker import ACTION_LISTEN, Tracker
-from parley.dialogue.policy import Policy, PolicyContext, Prediction, TrainingData
+from parley.dialogue.policy import (
+    Policy,
+    PolicyContext,
+    Prediction,
+    TrainingData,
+    read_lookup,
+)
 from parley.dialogue.slots import Features, dialogue_slots, slot_features
 from parley.dialogue.state import State
 from parley.errors import ModelError
@@ -299,23 +305,6 @@ class RulePolicy(Policy):
     @classmethod
     def load(cls, folder: Path, options: Mapping[str, Any]) -> RulePolicy:
         policy = cls(options)
-        entries = _read_json(folder / LOOKUP_FILE)
-        if not isinstance(entries, list):
-            raise ModelError(f"{LOOKUP_FILE} is not a list; train again")
-        for entry in entries:
-            if not isinstance(entry, dict) or not isinstance(entry.get("action"), str):
-                raise ModelError(f"{LOOKUP_FILE} has an entry without an action; train again")
-            states = entry.get("states")
-            if not isinstance(states, list):
-                raise ModelError(f"{LOOKUP_FILE} has an entry without states; train again")
-            policy.lookup[tuple(RuleState.from_json(s) for s in states)] = entry["action"]
+        for states, action in read_lookup(folder / LOOKUP_FILE):
+            policy.lookup[tuple(RuleState.from_json(s) for s in states)] = action
         return policy
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelError(
-            f"cannot read {path.name} of a dialogue policy ({error}); train again"
-        ) from None

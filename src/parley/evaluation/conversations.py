@@ -176,8 +176,20 @@ def _replay(agent: Agent, story: Story | Rule, *, run_actions: bool, e2e: bool) 
     context = agent.action_context(None)
     events: list[Event] = []
 
-    def apply(new: Sequence[Event]) -> None:
+    def apply(new: Sequence[Event], position: int | None = None) -> None:
+        """Apply the story's events; each action among them is first checked against
+        the prediction (``position``: the step it comes from)."""
         for event in new:
+            if position is not None and isinstance(event, ActionExecuted):
+                _check_action(
+                    agent,
+                    tracker=tracker,
+                    gold=event,
+                    position=position,
+                    result=result,
+                    context=context,
+                    run_actions=run_actions,
+                )
             tracker.update(event)
             events.append(event)
 
@@ -188,45 +200,15 @@ def _replay(agent: Agent, story: Story | Rule, *, run_actions: bool, e2e: bool) 
     for position, step in enumerate(story.steps):
         if isinstance(step, UserStep):
             listen = [e for e in step_events(step, events) if isinstance(e, ActionExecuted)]
-            for listened in listen:
-                _check_action(
-                    agent,
-                    tracker=tracker,
-                    gold=listened,
-                    position=position,
-                    result=result,
-                    context=context,
-                    run_actions=run_actions,
-                )
-                apply([listened])
+            apply(listen, position)
             apply([_user_turn(agent, step, position, result, e2e=e2e)])
         elif isinstance(step, ActionStep):
-            for event in step_events(step, events):
-                if isinstance(event, ActionExecuted):
-                    _check_action(
-                        agent,
-                        tracker=tracker,
-                        gold=event,
-                        position=position,
-                        result=result,
-                        context=context,
-                        run_actions=run_actions,
-                    )
-                apply([event])
+            apply(step_events(step, events), position)
         elif isinstance(step, ActiveLoopStep | SlotWasSetStep):
             apply(step_events(step, events))
     if isinstance(story, Story):
-        for event in ended(events)[len(events) :]:
-            if isinstance(event, ActionExecuted):
-                _check_action(
-                    agent,
-                    tracker=tracker,
-                    gold=event,
-                    position=len(story.steps),
-                    result=result,
-                    context=context,
-                    run_actions=run_actions,
-                )
+        # The end of a story is the bot listening: that is checked too.
+        apply(ended(events)[len(events) :], len(story.steps))
     return result
 
 
