@@ -38,7 +38,7 @@ from parley.models.loading import load_model
 from parley.nlu.component import ComponentContext
 from parley.project import load_project
 from parley.project.annotation import AnnotationError, parse_annotated
-from parley.training.nlu import train_nlu
+from parley.training.model import train_model
 
 REPO = Path(__file__).resolve().parents[1]
 BOTS = REPO.parent / "shared" / "bench" / "bots"
@@ -90,7 +90,7 @@ def measure(folder: Path, turns: int) -> dict[str, float]:
         out = Path(scratch) / "models"
         started = time.perf_counter()
         project = load_project(folder)
-        result = train_nlu(project, out, context=ComponentContext(), dialogue=True, force=True)
+        result = train_model(project, out, context=ComponentContext(), force=True)
         trained = time.perf_counter() - started
         command = [str(PARLEY), "train", str(folder), "--out", str(out)]
         subprocess.run(command, check=True, capture_output=True)  # fills the source cache

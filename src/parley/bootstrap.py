@@ -164,19 +164,19 @@ def train(
     config already there is reused unless ``force``. Raises :class:`ProjectError` listing
     every error of an invalid project."""
     from parley.project import load_project  # noqa: PLC0415
-    from parley.training.nlu import train_nlu  # noqa: PLC0415
+    from parley.training.model import train_model  # noqa: PLC0415
 
     root = Path(project)
     loaded = load_project(root)
     context = nlu_context(
         settings or Settings(), seed=seed, language=loaded.config.language or "en"
     )
-    return train_nlu(
+    return train_model(
         loaded,
         Path(out) if out is not None else root / "models",
         context=context,
         force=force,
-        dialogue=not nlu_only,
+        nlu_only=nlu_only,
     )
 
 

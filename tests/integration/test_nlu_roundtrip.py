@@ -18,7 +18,7 @@ from parley.project import load_project
 from parley.project.config import ComponentSpec, ModelConfig
 from parley.project.project import Project
 from parley.project.scaffold import create_starter_project
-from parley.training.nlu import train_nlu
+from parley.training.model import train_model
 from parley.training.result import TrainingResult
 
 pytestmark = pytest.mark.slow
@@ -73,7 +73,9 @@ def loaded_pipeline(result: TrainingResult) -> Pipeline:
 
 def test_a_loaded_model_predicts_exactly_what_was_trained(tmp_path: Path) -> None:
     project = starter(tmp_path)
-    result = train_nlu(project, tmp_path / "models", context=ComponentContext(seed=0))
+    result = train_model(
+        project, tmp_path / "models", context=ComponentContext(seed=0), nlu_only=True
+    )
     assert result.pipeline is not None
     assert [c.name for c in result.manifest.components] == [s.name for s in DEFAULT_PIPELINE]
     sample = texts(project)
@@ -110,8 +112,8 @@ def nlu_files(archive: Path) -> dict[str, bytes]:
 def test_training_is_deterministic_for_a_seed(tmp_path: Path) -> None:
     project = starter(tmp_path)
     out = tmp_path / "models"
-    first = train_nlu(project, out, context=ComponentContext(seed=5))
-    second = train_nlu(project, out, context=ComponentContext(seed=5), force=True)
+    first = train_model(project, out, context=ComponentContext(seed=5), nlu_only=True)
+    second = train_model(project, out, context=ComponentContext(seed=5), force=True, nlu_only=True)
     assert first.path != second.path
     assert first.manifest.fingerprint == second.manifest.fingerprint
     sample = texts(project)
@@ -143,7 +145,9 @@ def test_hostile_text_gets_a_parse_result(tmp_path: Path, with_duckling: bool) -
         pipeline = [*DEFAULT_PIPELINE, ComponentSpec(name="DucklingEntityExtractor")]
         config = project.config.model_copy(update={"pipeline": pipeline})
         project = project.model_copy(update={"config": config})
-    result = train_nlu(project, tmp_path / "models", context=ComponentContext(seed=0))
+    result = train_model(
+        project, tmp_path / "models", context=ComponentContext(seed=0), nlu_only=True
+    )
     loaded = loaded_pipeline(result)
     assert len(HOSTILE[-2]) >= 100_000
     for text in HOSTILE:

@@ -19,7 +19,7 @@ from parley.models.loading import load_model
 from parley.models.manifest import ModelKind
 from parley.nlu.component import ComponentContext
 from parley.project import load_project
-from parley.training.nlu import train_nlu
+from parley.training.model import train_model
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -46,7 +46,7 @@ not tagged as negation, which two training examples annotate only as the second 
 
 def test_a_shared_bot_trains_and_predicts_its_first_story(shared_bot: Path, tmp_path: Path) -> None:
     project = load_project(shared_bot)
-    result = train_nlu(project, tmp_path, context=ComponentContext(), dialogue=True)
+    result = train_model(project, tmp_path, context=ComponentContext())
     assert result.manifest.kind is ModelKind.FULL
     assert result.manifest.policies
     agent = load_model(result.path).agent()
@@ -89,7 +89,7 @@ def test_the_bot_passes_its_own_test_stories(
     root = shared_dir / "bench" / "bots"
     folder = root / bot if (root / bot).is_dir() else root / "rasa-3x-form-examples" / bot
     project = load_project(folder)
-    result = train_nlu(project, tmp_path, context=ComponentContext(), dialogue=True)
+    result = train_model(project, tmp_path, context=ComponentContext())
     module = ACTION_MODULES[bot]
     with contextlib.ExitStack() as stack:
         client = (

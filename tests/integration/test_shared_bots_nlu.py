@@ -11,7 +11,7 @@ import pytest
 from parley.models.loading import load_nlu
 from parley.nlu.component import ComponentContext
 from parley.project import load_project
-from parley.training.nlu import train_nlu
+from parley.training.model import train_model
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -20,7 +20,7 @@ FALLBACK = "nlu_fallback"
 
 def test_a_shared_bot_trains_and_knows_its_own_examples(shared_bot: Path, tmp_path: Path) -> None:
     project = load_project(shared_bot)
-    result = train_nlu(project, tmp_path, context=ComponentContext())
+    result = train_model(project, tmp_path, context=ComponentContext(), nlu_only=True)
     assert not result.reused
     pipeline = load_nlu(result.path, ComponentContext()).pipeline
 

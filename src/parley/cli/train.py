@@ -83,7 +83,7 @@ def train(
     # Imported only now: they bring numpy and the NLU components, which an unchanged
     # project (above) must not wait for, so that it is done in well under a second.
     from parley.bootstrap import nlu_context  # noqa: PLC0415
-    from parley.training.nlu import train_nlu  # noqa: PLC0415
+    from parley.training.model import train_model  # noqa: PLC0415
 
     reading = read_project(directory)
     err = console.stderr()
@@ -111,8 +111,8 @@ def train(
 
         language = project.config.language or "en"
         context = nlu_context(settings, seed=seed, language=language, progress=show)
-        result = train_nlu(
-            project, out_dir, context=context, force=force, name=name, dialogue=not nlu_only
+        result = train_model(
+            project, out_dir, context=context, force=force, name=name, nlu_only=nlu_only
         )
     if digest is not None:
         cache.remember(digest, result.path, result.manifest)

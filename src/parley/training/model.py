@@ -1,4 +1,4 @@
-"""Training a project's NLU pipeline into a model artifact.
+"""Training a project (its NLU pipeline and dialogue policies) into a model artifact.
 
 A model is named ``<YYYYMMDD-HHMMSS>-<fingerprint[:8]>.tar.gz`` (UTC), as Rasa names its
 models. Before training, the manifests of the models already in the output folder are read:
@@ -40,23 +40,24 @@ from parley.training.story_texts import story_text_examples
 from parley.version import __version__
 
 
-def train_nlu(
+def train_model(
     project: Project,
     out_dir: Path,
     *,
     context: ComponentContext,
     force: bool = False,
     name: str | None = None,
-    dialogue: bool = False,
+    nlu_only: bool = False,
 ) -> TrainingResult:
-    """Train ``project``'s NLU pipeline (and, with ``dialogue``, its dialogue policies)
-    and write the model into ``out_dir``.
+    """Train ``project``'s NLU pipeline and dialogue policies (the NLU alone with
+    ``nlu_only``) and write the model into ``out_dir``.
 
     An existing model there with the same fingerprint is reused unless ``force``. ``name``
     fixes the file name (``<name>.tar.gz``); only that file is then considered for reuse.
     The project's language (``config.yml``) wins over ``context.language``.
     """
     started = time.perf_counter()
+    dialogue = not nlu_only
     name = checked_model_name(name)
     language = project.config.language or context.language
     if language != context.language:

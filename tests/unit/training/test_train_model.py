@@ -28,7 +28,7 @@ from parley.project.project import Project
 from parley.project.scaffold import create_starter_project
 from parley.training import fingerprint as fingerprint_module
 from parley.training.fingerprint import nlu_fingerprint
-from parley.training.nlu import train_nlu
+from parley.training.model import train_model
 from parley.version import __version__
 
 PIPELINE = [ComponentSpec(name="WhitespaceTokenizer"), ComponentSpec(name="RegexFeaturizer")]
@@ -164,7 +164,9 @@ def test_an_empty_pipeline_is_the_default_one() -> None:
 
 
 def test_training_writes_a_named_model_with_its_manifest(tmp_path: Path) -> None:
-    result = train_nlu(project(), tmp_path / "models", context=ComponentContext(seed=3))
+    result = train_model(
+        project(), tmp_path / "models", context=ComponentContext(seed=3), nlu_only=True
+    )
     assert not result.reused
     assert result.path.parent == tmp_path / "models"
     stem = result.path.name.removesuffix(".tar.gz")
@@ -194,8 +196,8 @@ def test_training_writes_a_named_model_with_its_manifest(tmp_path: Path) -> None
 
 def test_an_unchanged_project_reuses_its_model(tmp_path: Path) -> None:
     out = tmp_path / "models"
-    first = train_nlu(project(), out, context=ComponentContext())
-    again = train_nlu(project(), out, context=ComponentContext())
+    first = train_model(project(), out, context=ComponentContext(), nlu_only=True)
+    again = train_model(project(), out, context=ComponentContext(), nlu_only=True)
     assert again.reused
     assert again.path == first.path
     assert again.manifest == first.manifest
@@ -204,20 +206,22 @@ def test_an_unchanged_project_reuses_its_model(tmp_path: Path) -> None:
 
 def test_a_change_trains_a_new_model(tmp_path: Path) -> None:
     out = tmp_path / "models"
-    first = train_nlu(project(), out, context=ComponentContext())
-    changed = train_nlu(project(changed_nlu("example text")), out, context=ComponentContext())
-    reseeded = train_nlu(project(), out, context=ComponentContext(seed=7))
+    first = train_model(project(), out, context=ComponentContext(), nlu_only=True)
+    changed = train_model(
+        project(changed_nlu("example text")), out, context=ComponentContext(), nlu_only=True
+    )
+    reseeded = train_model(project(), out, context=ComponentContext(seed=7), nlu_only=True)
     assert not changed.reused
     assert not reseeded.reused
     assert len({first.path, changed.path, reseeded.path}) == 3
     # and the first model is still found among the others
-    assert train_nlu(project(), out, context=ComponentContext()).path == first.path
+    assert train_model(project(), out, context=ComponentContext(), nlu_only=True).path == first.path
 
 
 def test_force_trains_again_beside_the_old_model(tmp_path: Path) -> None:
     out = tmp_path / "models"
-    first = train_nlu(project(), out, context=ComponentContext())
-    forced = train_nlu(project(), out, context=ComponentContext(), force=True)
+    first = train_model(project(), out, context=ComponentContext(), nlu_only=True)
+    forced = train_model(project(), out, context=ComponentContext(), force=True, nlu_only=True)
     assert not forced.reused
     assert forced.path != first.path  # even within the same second
     assert first.path.is_file()
@@ -227,30 +231,36 @@ def test_force_trains_again_beside_the_old_model(tmp_path: Path) -> None:
 
 def test_a_fixed_name(tmp_path: Path) -> None:
     out = tmp_path / "models"
-    named = train_nlu(project(), out, context=ComponentContext(), name="coffee")
+    named = train_model(project(), out, context=ComponentContext(), name="coffee", nlu_only=True)
     assert named.path == out / "coffee.tar.gz"
-    with_suffix = train_nlu(project(), out, context=ComponentContext(), name="coffee.tar.gz")
+    with_suffix = train_model(
+        project(), out, context=ComponentContext(), name="coffee.tar.gz", nlu_only=True
+    )
     assert with_suffix.path == named.path
-    assert train_nlu(project(), out, context=ComponentContext(), name="coffee").reused
-    assert not train_nlu(project(), out, context=ComponentContext(), name="other").reused
+    assert train_model(
+        project(), out, context=ComponentContext(), name="coffee", nlu_only=True
+    ).reused
+    assert not train_model(
+        project(), out, context=ComponentContext(), name="other", nlu_only=True
+    ).reused
     with pytest.raises(ConfigurationError, match="plain file name"):
-        train_nlu(project(), out, context=ComponentContext(), name="../escape")
+        train_model(project(), out, context=ComponentContext(), name="../escape", nlu_only=True)
 
 
 def test_damaged_files_in_the_output_folder_are_passed_over(tmp_path: Path) -> None:
     out = tmp_path / "models"
-    first = train_nlu(project(), out, context=ComponentContext())
+    first = train_model(project(), out, context=ComponentContext(), nlu_only=True)
     (out / "99999999-999999-junk.tar.gz").write_bytes(b"not a model")
     truncated = out / f"99999999-999998-{first.manifest.fingerprint[:8]}.tar.gz"
     truncated.write_bytes(first.path.read_bytes()[:40])
-    again = train_nlu(project(), out, context=ComponentContext())
+    again = train_model(project(), out, context=ComponentContext(), nlu_only=True)
     assert again.reused
     assert again.path == first.path
 
 
 def test_the_project_language_wins(tmp_path: Path) -> None:
     german = project().model_copy(update={"config": ModelConfig(language="de", pipeline=PIPELINE)})
-    result = train_nlu(german, tmp_path, context=ComponentContext(language="en"))
+    result = train_model(german, tmp_path, context=ComponentContext(language="en"), nlu_only=True)
     assert result.manifest.language == "de"
     assert result.manifest.fingerprint == fingerprint(language="de")
 
@@ -258,11 +268,11 @@ def test_the_project_language_wins(tmp_path: Path) -> None:
 def test_warnings_are_returned_and_kept_for_reuse(tmp_path: Path) -> None:
     lonely = NLUData(examples=[Example(text="hi", intent="greet")])
     context = ComponentContext()
-    result = train_nlu(project(lonely), tmp_path, context=context)
+    result = train_model(project(lonely), tmp_path, context=context, nlu_only=True)
     codes = {p.code for p in result.problems}
     assert {"nlu-one-intent", "nlu-few-examples"} <= codes
     assert [w.code for w in result.manifest.metrics.warnings] == [p.code for p in result.problems]
-    reused = train_nlu(project(lonely), tmp_path, context=ComponentContext())
+    reused = train_model(project(lonely), tmp_path, context=ComponentContext(), nlu_only=True)
     assert reused.reused
     assert [(p.code, p.message) for p in reused.problems] == [
         (p.code, p.message) for p in result.problems
@@ -272,14 +282,14 @@ def test_warnings_are_returned_and_kept_for_reuse(tmp_path: Path) -> None:
 def test_progress_is_reported(tmp_path: Path) -> None:
     seen: list[tuple[str, float]] = []
     context = ComponentContext(progress=lambda what, fraction: seen.append((what, fraction)))
-    train_nlu(project(), tmp_path, context=context)
+    train_model(project(), tmp_path, context=context, nlu_only=True)
     assert ("training WhitespaceTokenizer", 0.0) in seen
     assert seen[-1] == ("writing the model", 1.0)
 
 
 def test_a_project_without_examples_cannot_train(tmp_path: Path) -> None:
     with pytest.raises(ProjectError, match="no NLU training examples"):
-        train_nlu(project(NLUData()), tmp_path, context=ComponentContext())
+        train_model(project(NLUData()), tmp_path, context=ComponentContext(), nlu_only=True)
     assert not tmp_path.joinpath("models").exists()
 
 
@@ -291,7 +301,9 @@ def test_a_crash_while_writing_leaves_no_model(
 
     monkeypatch.setattr(artifact, "_add", crash)
     with pytest.raises(OSError, match="No space left"):
-        train_nlu(project(), tmp_path / "models", context=ComponentContext())
+        train_model(project(), tmp_path / "models", context=ComponentContext(), nlu_only=True)
     assert list((tmp_path / "models").iterdir()) == []
     monkeypatch.undo()
-    assert not train_nlu(project(), tmp_path / "models", context=ComponentContext()).reused
+    assert not train_model(
+        project(), tmp_path / "models", context=ComponentContext(), nlu_only=True
+    ).reused
