@@ -275,21 +275,8 @@ class Agent:
         """The next action; right after ``rejected`` was rejected, the best prediction
         of another action (as Rasa's ensemble excludes a rejected action), or None (the
         bot listens) when no policy has another one."""
-        if rejected is None:
-            return self.dialogue.predict(tracker)
-        context = self.dialogue.context
-        states = context.featurizer.past_states(tracker)
-        best: Prediction | None = None
-        for policy in self.dialogue.policies:
-            prediction = policy.predict(tracker, states, context)
-            if prediction is None or prediction.action == rejected:
-                continue
-            if best is None or (prediction.confidence, prediction.priority) > (
-                best.confidence,
-                best.priority,
-            ):
-                best = prediction
-        return best
+        excluded = frozenset() if rejected is None else frozenset({rejected})
+        return self.dialogue.predict(tracker, excluded=excluded)
 
     def _run(
         self,

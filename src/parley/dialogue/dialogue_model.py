@@ -46,8 +46,10 @@ class DialogueModel:
     def tracker(self, sender_id: str, events: Sequence[Event] = ()) -> Tracker:
         return self.featurizer.tracker(sender_id, events)
 
-    def predict(self, tracker: Tracker) -> Prediction | None:
-        return self.ensemble.predict(tracker, self.context)
+    def predict(
+        self, tracker: Tracker, *, excluded: frozenset[str] = frozenset()
+    ) -> Prediction | None:
+        return self.ensemble.predict(tracker, self.context, excluded=excluded)
 
     @classmethod
     def train(

@@ -15,14 +15,21 @@ class Ensemble:
         self.members = list(members)
 
     def predict(
-        self, tracker: Tracker, context: PolicyContext, states: Sequence[State] | None = None
+        self,
+        tracker: Tracker,
+        context: PolicyContext,
+        states: Sequence[State] | None = None,
+        *,
+        excluded: frozenset[str] = frozenset(),
     ) -> Prediction | None:
+        """The winning prediction, leaving out the ``excluded`` actions (one that was
+        just rejected); None when no policy predicts anything else."""
         if states is None:
             states = context.featurizer.past_states(tracker)
         best: Prediction | None = None
         for policy in self.members:
             prediction = policy.predict(tracker, states, context)
-            if prediction is None:
+            if prediction is None or prediction.action in excluded:
                 continue
             if best is None or (prediction.confidence, prediction.priority) > (
                 best.confidence,
