@@ -66,11 +66,11 @@ class DialogueModel:
         members = [policies.get(spec.name)(spec.options) for spec in resolved]
         model = cls(domain, members, seed=seed)
         data = TrainingData(
-            stories=story_conversations(stories, interpret),
+            stories=story_conversations(stories, interpret, domain),
             rules=[
                 (rule.conversation_start, run)
                 for rule in rules
-                for run in rule_conversation(rule, interpret)
+                for run in rule_conversation(rule, interpret, domain)
             ],
         )
         for policy in members:

@@ -8,9 +8,11 @@ A slot that does not influence the conversation has no features.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from parley.core.domain import Domain, Slot, SlotType
+from parley.core.domain import Domain, MappingType, Slot, SlotType
+from parley.core.events import SlotSet
 from parley.core.tracker import REQUESTED_SLOT
 
 SESSION_STARTED_METADATA = "session_started_metadata"
@@ -77,3 +79,28 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"true", "1", "yes", "y", "on"}
     return bool(value)
+
+
+def slots_for_entities(domain: Domain, entities: Sequence[Mapping[str, Any]]) -> list[SlotSet]:
+    """The slots a story's user turn fills by itself: every slot with a ``from_entity``
+    mapping (not tied to a form) whose entity, role and group the turn has, as Rasa adds
+    them to stories; a list slot gets all values, another slot the last one. Live turns
+    get the same slots from ``action_extract_slots``."""
+    if not domain.store_entities_as_slots or not entities:
+        return []
+    events: list[SlotSet] = []
+    for slot in domain.slots:
+        values = [
+            entity.get("value")
+            for mapping in slot.mappings
+            if mapping.type is MappingType.FROM_ENTITY
+            and not any(condition.active_loop for condition in mapping.conditions)
+            for entity in entities
+            if entity.get("entity") == mapping.entity
+            and entity.get("role") == mapping.role
+            and entity.get("group") == mapping.group
+        ]
+        if values:
+            value = values if slot.type is SlotType.LIST else values[-1]
+            events.append(SlotSet(name=slot.name, value=value))
+    return events

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from parley.core.domain import Domain
 from parley.core.events import (
     ActionExecuted,
     ActiveLoop,
@@ -34,6 +35,7 @@ from parley.core.story import (
     UserStep,
 )
 from parley.core.tracker import ACTION_LISTEN
+from parley.dialogue.slots import slots_for_entities
 from parley.project.annotation import AnnotationError, parse_annotated
 
 STORY_START = "STORY_START"
@@ -91,14 +93,18 @@ def step_events(
     step: UserStep | ActionStep | ActiveLoopStep | SlotWasSetStep,
     previous: list[Event],
     interpret: Interpreter | None = None,
+    domain: Domain | None = None,
 ) -> list[Event]:
-    """The events one (non-branching) step adds after ``previous``."""
+    """The events one (non-branching) step adds after ``previous``; with the ``domain``, a
+    user turn also fills the slots its entities map to (as Rasa's stories do)."""
     if isinstance(step, UserStep):
         listen: list[Event] = []
         last_action = next((e for e in reversed(previous) if isinstance(e, ActionExecuted)), None)
         if last_action is None or last_action.name != ACTION_LISTEN or _user_after(previous):
             listen = [ActionExecuted(name=ACTION_LISTEN)]
-        return [*listen, user_event(step, interpret)]
+        said = user_event(step, interpret)
+        filled = slots_for_entities(domain, said.entities) if domain is not None else []
+        return [*listen, said, *filled]
     if isinstance(step, ActionStep):
         if step.action is not None:
             return [ActionExecuted(name=step.action)]
@@ -119,7 +125,10 @@ def _user_after(events: list[Event]) -> bool:
 
 
 def _expand(
-    steps: Sequence[Step], start: list[Event], interpret: Interpreter | None
+    steps: Sequence[Step],
+    start: list[Event],
+    interpret: Interpreter | None,
+    domain: Domain | None = None,
 ) -> list[list[Event]]:
     """Every event sequence the steps describe (``or`` steps fork), each after ``start``."""
     runs: list[list[Event]] = [list(start)]
@@ -128,13 +137,13 @@ def _expand(
             continue
         if isinstance(step, OrStep):
             runs = [
-                [*run, *step_events(alternative, run, interpret)]
+                [*run, *step_events(alternative, run, interpret, domain)]
                 for run in runs
                 for alternative in step.alternatives
             ][:MAX_CONVERSATIONS]
             continue
         for run in runs:
-            run.extend(step_events(step, run, interpret))
+            run.extend(step_events(step, run, interpret, domain))
     return runs
 
 
@@ -154,7 +163,9 @@ def _checkpoints(steps: Sequence[Step]) -> tuple[list[str], list[str]]:
 
 
 def story_conversations(
-    stories: Sequence[Story], interpret: Interpreter | None = None
+    stories: Sequence[Story],
+    interpret: Interpreter | None = None,
+    domain: Domain | None = None,
 ) -> list[list[Event]]:
     """The conversations a set of stories describes, checkpoints joined."""
     parts = []
@@ -174,7 +185,7 @@ def story_conversations(
     ]
     while queue and len(conversations) < MAX_CONVERSATIONS:
         story, prefix, hops = queue.pop(0)
-        for run in _expand(story.steps, prefix, interpret):
+        for run in _expand(story.steps, prefix, interpret, domain):
             following = [
                 nxt
                 for name in ends_of[id(story)]
@@ -218,7 +229,9 @@ def ended(events: list[Event]) -> list[Event]:
     return [*events, ActionExecuted(name=ACTION_LISTEN)]
 
 
-def rule_conversation(rule: Rule, interpret: Interpreter | None = None) -> list[list[Event]]:
+def rule_conversation(
+    rule: Rule, interpret: Interpreter | None = None, domain: Domain | None = None
+) -> list[list[Event]]:
     """A rule's events: its conditions first, then its steps, then ``action_listen``
     unless the rule says ``wait_for_user_input: false``."""
     start: list[Event] = []
@@ -227,7 +240,7 @@ def rule_conversation(rule: Rule, interpret: Interpreter | None = None) -> list[
             start.append(ActiveLoop(name=condition.active_loop))
         else:
             start.extend(slot_events(condition.slots))
-    runs = _expand(rule.steps, start, interpret)
+    runs = _expand(rule.steps, start, interpret, domain)
     if rule.wait_for_user_input and rule.steps:
         last = rule.steps[-1]
         if not isinstance(last, UserStep):

@@ -40,6 +40,7 @@ from parley.core.tracker import ACTION_LISTEN, ACTION_SESSION_START, Tracker
 from parley.dialogue.actions import ActionContext
 from parley.dialogue.form import FormAction
 from parley.dialogue.remote_action import RemoteAction
+from parley.dialogue.slots import slots_for_entities
 from parley.dialogue.story_events import ended, step_events, user_event
 from parley.errors import ActionError, ActionRejectedError, ServiceError
 
@@ -201,7 +202,8 @@ def _replay(agent: Agent, story: Story | Rule, *, run_actions: bool, e2e: bool) 
         if isinstance(step, UserStep):
             listen = [e for e in step_events(step, events) if isinstance(e, ActionExecuted)]
             apply(listen, position)
-            apply([_user_turn(agent, step, position, result, e2e=e2e)])
+            said = _user_turn(agent, step, position, result, e2e=e2e)
+            apply([said, *slots_for_entities(agent.domain, said.entities)])
         elif isinstance(step, ActionStep):
             apply(step_events(step, events), position)
         elif isinstance(step, ActiveLoopStep | SlotWasSetStep):

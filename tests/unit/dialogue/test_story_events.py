@@ -6,6 +6,7 @@ from typing import Any
 
 from tests.unit.dialogue.builders import read_data
 
+from parley.core.domain import Slot, SlotType
 from parley.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
 from parley.dialogue.story_events import (
     MAX_CONVERSATIONS,
@@ -420,4 +421,55 @@ rules:
     ) == [
         ["listen", "user:greet", "utter_greet", "listen"],
         ["listen", "user:hello", "utter_greet", "listen"],
+    ]
+
+
+def test_a_user_turn_fills_the_slots_its_entities_map_to() -> None:
+    """As Rasa's stories do: a from_entity mapping (not tied to a form) fills its slot
+    after the user turn, a list slot with every value; the mapping's role must match."""
+    from parley.core.domain import Domain, MappingCondition, MappingType, SlotMapping
+
+    def mapped(name: str, entity: str, **extra: Any) -> Slot:
+        kind = extra.pop("kind", SlotType.TEXT)
+        conditions = extra.pop("conditions", [])
+        mapping = SlotMapping(
+            type=MappingType.FROM_ENTITY, entity=entity, conditions=conditions, **extra
+        )
+        return Slot(name=name, type=kind, mappings=[mapping])
+
+    domain = Domain(
+        slots=[
+            mapped("city", "city"),
+            mapped("cities", "city", kind=SlotType.LIST),
+            mapped("origin", "city", role="from"),
+            mapped("in_form", "city", conditions=[MappingCondition(active_loop="form")]),
+        ]
+    )
+    found, _ = read_data(
+        """
+stories:
+- story: s
+  steps:
+  - intent: travel
+    entities:
+    - city: Berlin
+    - city: Paris
+  - action: utter_ok
+"""
+    )
+    [run] = story_conversations(found, domain=domain)
+    assert shown(run) == [
+        "listen",
+        "user:travel",
+        "slot:city=Paris",
+        "slot:cities=['Berlin', 'Paris']",
+        "utter_ok",
+        "listen",
+    ]
+    # Without a domain, nothing is added.
+    assert shown(story_conversations(found)[0]) == [
+        "listen",
+        "user:travel",
+        "utter_ok",
+        "listen",
     ]
