@@ -11,7 +11,7 @@ import pytest
 
 from parley.core.messages import ParseResult
 from parley.core.training_data import Example
-from parley.models.loading import load_nlu
+from parley.models.loading import load_model
 from parley.nlu.component import ComponentContext
 from parley.nlu.pipeline import DEFAULT_PIPELINE, Pipeline
 from parley.project import load_project
@@ -68,7 +68,7 @@ def dumped(results: list[ParseResult]) -> list[dict[str, object]]:
 
 
 def loaded_pipeline(result: TrainingResult) -> Pipeline:
-    return load_nlu(result.path, ComponentContext()).pipeline
+    return load_model(result.path, ComponentContext()).pipeline
 
 
 def test_a_loaded_model_predicts_exactly_what_was_trained(tmp_path: Path) -> None:

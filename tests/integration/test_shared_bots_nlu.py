@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from parley.models.loading import load_nlu
+from parley.models.loading import load_model
 from parley.nlu.component import ComponentContext
 from parley.project import load_project
 from parley.training.model import train_model
@@ -22,7 +22,7 @@ def test_a_shared_bot_trains_and_knows_its_own_examples(shared_bot: Path, tmp_pa
     project = load_project(shared_bot)
     result = train_model(project, tmp_path, context=ComponentContext(), nlu_only=True)
     assert not result.reused
-    pipeline = load_nlu(result.path, ComponentContext()).pipeline
+    pipeline = load_model(result.path, ComponentContext()).pipeline
 
     # The examples of the bot's most frequent intent (the best-learnt one), base names only:
     # a retrieval intent ("faq/ask_x") is classified as "faq".

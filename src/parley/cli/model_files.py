@@ -13,17 +13,14 @@ def newest_model(directory: Path, *, other_ways: str = "") -> Path:
     """The most recently written ``DIR/models/*.tar.gz``; ``other_ways`` ends the error
     message with the command's own alternatives to a trained model."""
     models = directory / "models"
-    found = sorted(
-        (path for path in models.glob(f"*{ARTIFACT_SUFFIX}") if path.is_file()),
-        key=lambda path: (path.stat().st_mtime, path.name),
-    )
-    if not found:
+    found = _newest_in(models)
+    if found is None:
         raise ProjectError(
             [],
             summary=f"no trained model in {display_path(models)}; train one with "
             f"`parley train {display_path(directory)}`{other_ways}",
         )
-    return found[-1]
+    return found
 
 
 def model_path(given: Path) -> Path:
@@ -32,9 +29,9 @@ def model_path(given: Path) -> Path:
     if given.is_file():
         return given
     if given.is_dir():
-        if any(given.glob(f"*{ARTIFACT_SUFFIX}")) and not (given / "models").is_dir():
-            return newest_model(given.parent) if given.name == "models" else _newest_in(given)
-        return newest_model(given)
+        # A folder of models (no models/ inside) gives its newest; a project its models/'s.
+        found = None if (given / "models").is_dir() else _newest_in(given)
+        return found if found is not None else newest_model(given)
     raise ProjectError(
         [],
         summary=f"{display_path(given)} is neither a model file nor a folder; give a "
@@ -42,9 +39,7 @@ def model_path(given: Path) -> Path:
     )
 
 
-def _newest_in(folder: Path) -> Path:
-    found = sorted(
-        (p for p in folder.glob(f"*{ARTIFACT_SUFFIX}") if p.is_file()),
-        key=lambda path: (path.stat().st_mtime, path.name),
-    )
-    return found[-1]
+def _newest_in(folder: Path) -> Path | None:
+    """The most recently written ``*.tar.gz`` of ``folder``, or None."""
+    found = [path for path in folder.glob(f"*{ARTIFACT_SUFFIX}") if path.is_file()]
+    return max(found, key=lambda path: (path.stat().st_mtime, path.name), default=None)

@@ -136,7 +136,7 @@ def nlu(
     # import, and every `parley` command (even --help) imports this module to list it.
     from parley.bootstrap import nlu_context  # noqa: PLC0415
     from parley.evaluation.nlu import cross_validate, evaluate, write_report  # noqa: PLC0415
-    from parley.models.loading import load_nlu  # noqa: PLC0415
+    from parley.models.loading import load_model  # noqa: PLC0415
 
     out_dir = out if out is not None else directory / "results"
     settings = settings_loader(ctx).load()
@@ -167,7 +167,7 @@ def nlu(
             )
         )
         context = nlu_context(settings, seed=seed)
-        loaded = load_nlu(archive, context)
+        loaded = load_model(archive, context)
         with _progress_bar(err, f"parsing {len(examples.examples)} examples") as progress:
             report = evaluate(loaded.pipeline, examples.examples, progress=progress)
         what = f"{display_path(archive)} on {source}"

@@ -62,8 +62,3 @@ def load_model(archive: Path, context: ComponentContext | None = None) -> Loaded
                 )
             dialogue = DialogueModel.load(root / "dialogue")
     return LoadedModel(manifest=manifest, pipeline=pipeline, dialogue=dialogue)
-
-
-def load_nlu(archive: Path, context: ComponentContext | None = None) -> LoadedModel:
-    """The NLU pipeline in ``archive`` (a full model's dialogue part is loaded too)."""
-    return load_model(archive, context)

@@ -25,7 +25,7 @@ from parley.models.artifact import (
     read_manifest,
     write_artifact,
 )
-from parley.models.loading import load_nlu
+from parley.models.loading import load_model
 from parley.models.manifest import FORMAT_VERSION, MANIFEST_FILE, Manifest
 from parley.nlu.component import ComponentContext
 from parley.nlu.pipeline import Pipeline
@@ -428,7 +428,7 @@ def test_loading_a_model_with_a_pickle_under_a_json_name_runs_nothing(tmp_path: 
     archive = tmp_path / "m.tar.gz"
     archive.write_bytes(tar_gz(regular("nlu/pipeline.json", payload)))
     with pytest.raises(ModelError, match=r"pipeline\.json"):
-        load_nlu(archive, ComponentContext())
+        load_model(archive, ComponentContext())
     assert not marker.exists()
 
 
@@ -522,7 +522,7 @@ def test_load_nlu_keeps_no_files_open_and_cleans_up(
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))
     monkeypatch.setattr("tempfile.tempdir", None)
-    loaded = load_nlu(archive, ComponentContext(language="en"))
+    loaded = load_model(archive, ComponentContext(language="en"))
     assert loaded.manifest == manifest
     assert loaded.pipeline.context.language == "de", "the model's own language is used"
     assert [c.name for c in loaded.pipeline.components] == ["WhitespaceTokenizer"]
@@ -535,7 +535,7 @@ def test_load_nlu_refuses_a_broken_model(tmp_path: Path) -> None:
     archive = tmp_path / "m.tar.gz"
     archive.write_bytes(tar_gz(regular("nlu/pipeline.json", b'[{"name": "Nope"}]')))
     with pytest.raises(ModelError, match="malformed entry"):
-        load_nlu(archive, ComponentContext())
+        load_model(archive, ComponentContext())
     archive.write_bytes(tar_gz())
     with pytest.raises(ModelError, match="no nlu/ folder"):
-        load_nlu(archive, ComponentContext())
+        load_model(archive, ComponentContext())

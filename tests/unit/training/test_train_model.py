@@ -18,7 +18,7 @@ from parley.core.training_data import (
 from parley.errors import ConfigurationError, ProjectError
 from parley.models import artifact
 from parley.models.artifact import read_manifest
-from parley.models.loading import load_nlu
+from parley.models.loading import load_model
 from parley.models.manifest import FORMAT_VERSION, ModelKind
 from parley.nlu.component import ComponentContext
 from parley.nlu.regex_featurizer import RegexFeaturizer
@@ -187,7 +187,7 @@ def test_training_writes_a_named_model_with_its_manifest(tmp_path: Path) -> None
     assert manifest.components[1].config == dict(RegexFeaturizer.defaults)
     assert (manifest.metrics.examples, manifest.metrics.intents) == (4, 2)
     assert manifest.metrics.entities == 1
-    loaded = load_nlu(result.path, ComponentContext())
+    loaded = load_model(result.path, ComponentContext())
     assert [c.name for c in loaded.pipeline.components] == [
         "WhitespaceTokenizer",
         "RegexFeaturizer",
