@@ -14,7 +14,8 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,11 +34,11 @@ from parley.core.tracker import ACTION_LISTEN, ACTION_SESSION_START, Tracker
 from parley.dialogue.action_lookup import ActionLookup
 from parley.dialogue.actions import (
     ACTION_EXTRACT_SLOTS,
-    DEFAULT_FALLBACK_TEXT,
     ActionContext,
-    utter,
+    default_fallback,
 )
 from parley.dialogue.dialogue_model import DialogueModel
+from parley.dialogue.domain_json import domain_json
 from parley.dialogue.policy import Prediction
 from parley.dialogue.responses import ResponseGenerator
 from parley.errors import ActionError, ActionRejectedError, ServiceError
@@ -121,6 +122,7 @@ class Agent:
         self.model_id = model_id
         self.actions = ActionLookup(self.domain)
         self.responses = ResponseGenerator(self.domain, seed=response_seed)
+        self._domain_document = domain_json(self.domain)
 
     # -- the turn ------------------------------------------------------------------------
 
@@ -130,13 +132,11 @@ class Agent:
         return [self.bot_message(message.sender_id, e) for e in result.bot_events]
 
     def handle_turn(self, message: UserMessage) -> TurnResult:
-        with self.lock_store.lock(message.sender_id):
-            tracker = self.dialogue.tracker(
-                message.sender_id, self.tracker_store.retrieve(message.sender_id)
-            )
-            result = TurnResult()
-            context = self.action_context(message.input_channel, message.metadata)
-            self._start_session_if_due(tracker, result, context)
+        with self._turn(message.sender_id, message.input_channel, message.metadata) as (
+            tracker,
+            result,
+            context,
+        ):
             self._log(tracker, result, self.user_event(message))
             # A paused conversation (a human took over) only logs the message; `/restart`
             # still restarts it, as in Rasa.
@@ -145,23 +145,31 @@ class Agent:
                     tracker, result, self.actions.get(ACTION_EXTRACT_SLOTS).run(tracker, context)
                 )
                 self._predict_and_run(tracker, result, context)
-            self.tracker_store.append(message.sender_id, result.events)
             return result
 
     def execute(self, sender_id: str, action: str, *, channel: str | None = None) -> TurnResult:
         """Run ``action`` now (Rasa's ``/execute``), then predict as after any action."""
-        with self.lock_store.lock(sender_id):
-            tracker = self.dialogue.tracker(sender_id, self.tracker_store.retrieve(sender_id))
-            result = TurnResult()
-            context = self.action_context(channel, {})
-            self._start_session_if_due(tracker, result, context)
+        with self._turn(sender_id, channel, {}) as (tracker, result, context):
             if (
                 self._run(tracker, result, context, action, None) == "ran"
                 and action not in _LAST_ACTIONS
             ):
                 self._predict_and_run(tracker, result, context)
-            self.tracker_store.append(sender_id, result.events)
             return result
+
+    @contextmanager
+    def _turn(
+        self, sender_id: str, channel: str | None, metadata: dict[str, Any]
+    ) -> Iterator[tuple[Tracker, TurnResult, ActionContext]]:
+        """One turn of a conversation: locked, its tracker loaded and a session started
+        when due; the turn's events are appended to the store when the body is done."""
+        with self.lock_store.lock(sender_id):
+            tracker = self.tracker(sender_id)
+            result = TurnResult()
+            context = self.action_context(channel, metadata)
+            self._start_session_if_due(tracker, result, context)
+            yield tracker, result, context
+            self.tracker_store.append(sender_id, result.events)
 
     def tracker(self, sender_id: str) -> Tracker:
         return self.dialogue.tracker(sender_id, self.tracker_store.retrieve(sender_id))
@@ -203,6 +211,7 @@ class Agent:
             action_client=self.action_client,
             channel=channel,
             extra={"session_metadata": metadata or {}},
+            domain_document=self._domain_document,
         )
 
     def bot_message(self, sender_id: str, event: BotUttered) -> BotMessage:
@@ -303,9 +312,7 @@ class Agent:
             return "rejected"
         except (ServiceError, ActionError) as error:
             logger.error("%s: action %s failed: %s", tracker.sender_id, name, error)
-            said = utter("utter_default", tracker, context) or BotUttered(
-                text=DEFAULT_FALLBACK_TEXT
-            )
+            said = default_fallback(tracker, context)
             failed: list[Event] = []
             if name != tracker.active_loop_name:
                 # Not for the active loop: it did not refuse the message (its action server

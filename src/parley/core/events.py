@@ -26,12 +26,14 @@ class Event:
     """Base of every event. ``type_name`` is the ``event`` field of the JSON."""
 
     type_name: ClassVar[str] = ""
+    always_metadata: ClassVar[bool] = False
+    """Rasa writes ``metadata`` of user and bot events even when it is empty."""
     timestamp: float = field(default_factory=_now)
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def to_rasa(self) -> dict[str, Any]:
         data: dict[str, Any] = {"event": self.type_name, "timestamp": self.timestamp}
-        if self.metadata:
+        if self.metadata or self.always_metadata:
             data["metadata"] = self.metadata
         data.update(self._fields())
         return data
@@ -49,6 +51,7 @@ class UserUttered(Event):
     """The user said something; ``parse_data`` is what NLU made of it (Rasa's JSON)."""
 
     type_name: ClassVar[str] = "user"
+    always_metadata: ClassVar[bool] = True
     text: str | None = None
     parse_data: dict[str, Any] = field(default_factory=dict)
     input_channel: str | None = None
@@ -85,11 +88,6 @@ class UserUttered(Event):
             **self.parse_data,
         }
 
-    def to_rasa(self) -> dict[str, Any]:
-        data = super().to_rasa()
-        data["metadata"] = self.metadata
-        return data
-
     def _fields(self) -> dict[str, Any]:
         return {
             "text": self.text,
@@ -117,13 +115,9 @@ class BotUttered(Event):
     """The bot said something; ``data`` holds buttons, image, custom payload…"""
 
     type_name: ClassVar[str] = "bot"
+    always_metadata: ClassVar[bool] = True
     text: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
-
-    def to_rasa(self) -> dict[str, Any]:
-        result = super().to_rasa()
-        result["metadata"] = self.metadata
-        return result
 
     def _fields(self) -> dict[str, Any]:
         return {"text": self.text, "data": self.data}

@@ -9,7 +9,8 @@ conversation replays to the same state in either system.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import dataclasses
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +89,8 @@ class Tracker:
         self._initial_slots = dict(initial_slots)
         self.events: list[Event] = []
         self._applied: list[Event] = []
+        self._loops: set[str] = set()
+        """Every loop an ``active_loop`` event ever named (see :func:`collapse_loops`)."""
         self._state = self._fresh_state()
         for event in events:
             self.update(event)
@@ -100,6 +103,8 @@ class Tracker:
 
     def update(self, event: Event) -> None:
         self.events.append(event)
+        if isinstance(event, ActiveLoop) and event.name:
+            self._loops.add(event.name)
         if isinstance(event, Restarted | SessionStarted):
             self._applied = []
         elif isinstance(event, ActionReverted):
@@ -180,7 +185,9 @@ class Tracker:
                 if added:
                     parse_data = dict(state.latest_message.parse_data)
                     parse_data["entities"] = [*known, *added]
-                    state.latest_message = _with_parse_data(state.latest_message, parse_data)
+                    state.latest_message = dataclasses.replace(
+                        state.latest_message, parse_data=parse_data
+                    )
         elif isinstance(event, UserFeaturization) and self.latest_action_name == ACTION_LISTEN:
             state.use_text_for_featurization = event.use_text_for_featurization
         loop = state.active_loop
@@ -254,7 +261,7 @@ class Tracker:
     def featurized_events(self) -> list[Event]:
         """The applied events with a loop's happy-path turns folded into its first run:
         what policies read (see :func:`collapse_loops`)."""
-        return collapse_loops(self._applied, self.events)
+        return collapse_loops(self._applied, self._loops)
 
     def latest_parse_data(self) -> dict[str, Any]:
         message = self._state.latest_message
@@ -284,7 +291,19 @@ class Tracker:
         return None
 
     def copy(self) -> Tracker:
-        return Tracker(self.sender_id, self._initial_slots, self.events)
+        """An independent tracker in the same state, without replaying the events."""
+        twin = Tracker(self.sender_id, self._initial_slots)
+        twin.events = list(self.events)
+        twin._applied = list(self._applied)
+        twin._loops = set(self._loops)
+        state = self._state
+        twin._state = dataclasses.replace(
+            state,
+            slots=copy.deepcopy(state.slots),
+            latest_action=dict(state.latest_action),
+            active_loop=dataclasses.replace(state.active_loop) if state.active_loop else None,
+        )
+        return twin
 
     def events_after_latest_restart(self) -> list[Event]:
         """Every event after the latest ``restart`` (reverted ones and session starts
@@ -326,18 +345,7 @@ class Tracker:
         }
 
 
-def _with_parse_data(message: UserUttered, parse_data: dict[str, Any]) -> UserUttered:
-    return UserUttered(
-        text=message.text,
-        parse_data=parse_data,
-        input_channel=message.input_channel,
-        message_id=message.message_id,
-        timestamp=message.timestamp,
-        metadata=message.metadata,
-    )
-
-
-def collapse_loops(applied: Sequence[Event], events: Sequence[Event] | None = None) -> list[Event]:
+def collapse_loops(applied: Sequence[Event], loops: Collection[str] | None = None) -> list[Event]:
     """The applied events as policies see them: the turns a loop (form) runs through on its
     happy path fold into its first run, as in Rasa's ``applied_events``.
 
@@ -346,24 +354,18 @@ def collapse_loops(applied: Sequence[Event], events: Sequence[Event] | None = No
     dropped and the run itself is not repeated; slot events stay. A conversation that
     fills a form over five turns then reads like a story that shows the form once
     (``- action: my_form`` / ``- active_loop: my_form`` / ``- active_loop: null``), so stories
-    written that way match live conversations. ``events`` (default: ``applied``) names the
-    loops: every name an ``active_loop`` event ever gave.
+    written that way match live conversations. ``loops`` are the loop names (default: every
+    name an ``active_loop`` event of ``applied`` gives).
     """
-    loops = {
-        event.name
-        for event in (events if events is not None else applied)
-        if isinstance(event, ActiveLoop) and event.name
-    }
+    if loops is None:
+        loops = {event.name for event in applied if isinstance(event, ActiveLoop) and event.name}
     if not loops:
         return list(applied)
     kept: list[Event] = []
     for event in applied:
-        if (
-            isinstance(event, ActionExecuted)
-            and event.name in loops
-            and not _first_run_or_unhappy(event.name, kept)
-        ):
-            _undo_till_previous_run(event.name, kept)
+        name = event.name if isinstance(event, ActionExecuted) else None
+        if name is not None and name in loops and not _first_run_or_unhappy(name, kept):
+            _undo_till_previous_run(name, kept)
         else:
             kept.append(event)
     return kept

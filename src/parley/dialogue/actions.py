@@ -10,7 +10,6 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from parley.core.domain import Domain
@@ -74,10 +73,15 @@ class ActionContext:
     sdk_version: str = "3.6.0"
     """The Rasa version announced to action servers (rasa-sdk checks compatibility)."""
     extra: dict[str, Any] = field(default_factory=dict)
+    domain_document: dict[str, Any] | None = None
+    """The domain as action servers get it; computed on first use when not given (an
+    agent computes it once for all its turns)."""
 
-    @cached_property
+    @property
     def domain_json(self) -> dict[str, Any]:
-        return domain_json(self.domain)
+        if self.domain_document is None:
+            self.domain_document = domain_json(self.domain)
+        return self.domain_document
 
 
 class Action(ABC):
@@ -112,6 +116,11 @@ def utter(
 ) -> BotUttered | None:
     message = context.responses.generate(name, tracker.slots, context.channel, **values)
     return None if message is None else bot_event(message, response=name)
+
+
+def default_fallback(tracker: Tracker, context: ActionContext) -> BotUttered:
+    """What the bot says when it cannot go on: ``utter_default``, or a short apology."""
+    return utter("utter_default", tracker, context) or BotUttered(text=DEFAULT_FALLBACK_TEXT)
 
 
 class ResponseAction(Action):
@@ -189,9 +198,7 @@ class ActionDefaultFallback(Action):
     """Says ``utter_default`` and forgets the user message that led here."""
 
     def run(self, tracker: Tracker, context: ActionContext) -> list[Event]:
-        said = utter("utter_default", tracker, context)
-        if said is None:
-            said = BotUttered(text=DEFAULT_FALLBACK_TEXT)
+        said = default_fallback(tracker, context)
         return [said, UserUtteranceReverted()]
 
 
@@ -252,7 +259,7 @@ def fallback_turns(tracker: Tracker) -> int:
     to affirm or to rephrase), counting back from the latest message."""
     count = 0
     asked = False
-    for event in reversed(list(tracker.applied())):
+    for event in reversed(tracker.applied_events()):
         if isinstance(event, ActionExecuted) and event.name in FALLBACK_QUESTIONS:
             asked = True
         elif isinstance(event, UserUttered):
@@ -317,9 +324,7 @@ class ActionTwoStageFallback(Action):
             # Say the default fallback and forget the whole unclear exchange, so the
             # conversation goes on from before it; the loop ends after the rewinds, which
             # would otherwise take its end back.
-            said = utter("utter_default", tracker, context) or BotUttered(
-                text=DEFAULT_FALLBACK_TEXT
-            )
+            said = default_fallback(tracker, context)
             taken_back = fallback_turns(tracker) + 1
             return [
                 *events,

@@ -70,11 +70,10 @@ def _said(response: dict[str, Any], tracker: Tracker, context: ActionContext) ->
         if generated is None:
             return []
         draft = generated
-        draft.setdefault("metadata", {})["utter_action"] = name
     buttons = response.pop("buttons", None) or []
     if buttons:
         draft.setdefault("buttons", []).extend(buttons)
     if "json_message" in response:
         response["custom"] = response.pop("json_message")
     draft.update({key: value for key, value in response.items() if value})
-    return [bot_event(draft)]
+    return [bot_event(draft, response=name or None)]

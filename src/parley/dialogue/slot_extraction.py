@@ -20,11 +20,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from parley.core.domain import Domain, MappingType, Slot, SlotMapping, SlotType
+from parley.core.domain import Domain, MappingType, Slot, SlotMapping
 from parley.core.events import BotUttered, Event, SlotSet
 from parley.core.tracker import REQUESTED_SLOT, Tracker
 from parley.dialogue.actions import Action, ActionContext
 from parley.dialogue.remote_action import RemoteAction
+from parley.dialogue.slots import entity_values, slot_value
 from parley.errors import ActionError, ServiceError
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ def ignored_by_active_form(domain: Domain, tracker: Tracker, slot: Slot) -> bool
     )
 
 
-def mapping_value(mapping: SlotMapping, slot: Slot, tracker: Tracker, domain: Domain) -> Any:
+def mapping_value(mapping: SlotMapping, slot: Slot, tracker: Tracker) -> Any:
     """The value this mapping gives for the latest message, or None."""
     message = tracker.latest_message
     if message is None:
@@ -102,17 +103,8 @@ def mapping_value(mapping: SlotMapping, slot: Slot, tracker: Tracker, domain: Do
     if not intent_is_desired(mapping, intent):
         return None
     if mapping.type is MappingType.FROM_ENTITY:
-        values = [
-            entity.get("value")
-            for entity in message.entities
-            # As Rasa: a mapping without a role (group) takes only entities without one.
-            if entity.get("entity") == mapping.entity
-            and entity.get("role") == mapping.role
-            and entity.get("group") == mapping.group
-        ]
-        if not values:
-            return None
-        return values if slot.type is SlotType.LIST else values[-1]
+        values = entity_values(mapping, message.entities)
+        return slot_value(slot, values) if values else None
     if mapping.type is MappingType.FROM_TEXT:
         return message.text
     if mapping.type is MappingType.FROM_INTENT:
@@ -152,7 +144,7 @@ class ActionExtractSlots(Action):
                         custom_actions_run.add(mapping.action)
                         events.extend(self._custom(mapping.action, tracker, context))
                     continue
-                value = mapping_value(mapping, slot, tracker, domain)
+                value = mapping_value(mapping, slot, tracker)
                 if value is None:
                     continue
                 # Also when the slot holds the value already, as in Rasa: a form reads the

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from parley.core.domain import Domain, MappingType, Slot, SlotType
+from parley.core.domain import Domain, MappingType, Slot, SlotMapping, SlotType
 from parley.core.events import SlotSet
 from parley.core.tracker import REQUESTED_SLOT
 
@@ -91,16 +91,29 @@ def slots_for_entities(domain: Domain, entities: Sequence[Mapping[str, Any]]) ->
     events: list[SlotSet] = []
     for slot in domain.slots:
         values = [
-            entity.get("value")
+            value
             for mapping in slot.mappings
             if mapping.type is MappingType.FROM_ENTITY
             and not any(condition.active_loop for condition in mapping.conditions)
-            for entity in entities
-            if entity.get("entity") == mapping.entity
-            and entity.get("role") == mapping.role
-            and entity.get("group") == mapping.group
+            for value in entity_values(mapping, entities)
         ]
         if values:
-            value = values if slot.type is SlotType.LIST else values[-1]
-            events.append(SlotSet(name=slot.name, value=value))
+            events.append(SlotSet(name=slot.name, value=slot_value(slot, values)))
     return events
+
+
+def entity_values(mapping: SlotMapping, entities: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """The values of the entities a ``from_entity`` mapping takes. As in Rasa, a mapping
+    without a role (group) takes only entities without one."""
+    return [
+        entity.get("value")
+        for entity in entities
+        if entity.get("entity") == mapping.entity
+        and entity.get("role") == mapping.role
+        and entity.get("group") == mapping.group
+    ]
+
+
+def slot_value(slot: Slot, values: list[Any]) -> Any:
+    """What entity values fill ``slot`` with: all of them for a list slot, else the last."""
+    return values if slot.type is SlotType.LIST else values[-1]
