@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from parley.core.domain import Domain
 from parley.core.events import Event
-from parley.core.problem import Problem, Severity
+from parley.core.problem import Problem
 from parley.core.story import Rule, Story
 from parley.core.tracker import Tracker
 from parley.dialogue.ensemble import Ensemble
@@ -74,16 +74,7 @@ class DialogueModel:
             ],
         )
         for policy in members:
-            unknown = set(policy.options) - policy.known_options - _RASA_ONLY_OPTIONS
-            if unknown:
-                problems.append(
-                    Problem(
-                        "policy-option-ignored",
-                        f"{policy.name} does not use {', '.join(sorted(unknown))}; "
-                        f"its options are: {', '.join(sorted(policy.known_options))}",
-                        severity=Severity.WARNING,
-                    )
-                )
+            problems.extend(policy.option_problems())
             policy.train(data, model.context)
         problems.extend(model.context.problems)
         model.context.problems.clear()
@@ -143,20 +134,3 @@ class DialogueModel:
             members.append(policy_class.load(folder / resource, options))
         seed = payload.get("seed", 0)
         return cls(domain, members, seed=seed if isinstance(seed, int) else 0)
-
-
-_RASA_ONLY_OPTIONS = frozenset(
-    {
-        "epochs",
-        "constrain_similarities",
-        "model_confidence",
-        "batch_size",
-        "evaluate_on_number_of_examples",
-        "evaluate_every_number_of_epochs",
-        "number_of_transformer_layers",
-        "transformer_size",
-        "use_gpu",
-        "featurizers",
-    }
-)
-"""Options of Rasa's TED that only tune its TensorFlow training; accepted silently."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from parley.core.events import ActionExecuted, Event
-from parley.core.tracker import ACTION_LISTEN, Tracker
+from parley.core.tracker import ACTION_LISTEN, Tracker, collapse_loops
 from parley.dialogue.policy import (
     Policy,
     PolicyContext,
@@ -50,17 +50,16 @@ class MemoizationPolicy(Policy):
     def train(self, data: TrainingData, context: PolicyContext) -> None:
         lookup: dict[tuple[State, ...], str] = {}
         ambiguous: set[tuple[State, ...]] = set()
-        for events in data.stories:
-            for states, action in context.featurizer.training_examples(events):
-                key = self._key(states)
-                if key in ambiguous:
-                    continue
-                known = lookup.get(key)
-                if known is not None and known != action:
-                    del lookup[key]
-                    ambiguous.add(key)
-                    continue
-                lookup[key] = action
+        for states, action in data.story_examples(context.featurizer):
+            key = self._key(states)
+            if key in ambiguous:
+                continue
+            known = lookup.get(key)
+            if known is not None and known != action:
+                del lookup[key]
+                ambiguous.add(key)
+                continue
+            lookup[key] = action
         self.lookup = lookup
 
     def predict(
@@ -82,8 +81,8 @@ class MemoizationPolicy(Policy):
         for start, event in enumerate(events):
             if start < first or not isinstance(event, ActionExecuted):
                 continue
-            replay = context.featurizer.tracker(tracker.sender_id, events[start:])
-            truncated = context.featurizer.past_states(replay)
+            # Applied events hold no restart or rewind: replaying them is folding the loops.
+            truncated = context.featurizer.states_of(collapse_loops(events[start:]))
             if truncated == previous:
                 continue
             action = self.lookup.get(self._key(truncated))

@@ -191,11 +191,13 @@ class MLPolicy(Policy):
         from sklearn.neural_network import MLPClassifier  # noqa: PLC0415
         from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
-        conversations = [*data.stories, *_glued(data.stories, self.augmentation, context.seed)]
         examples = [
-            example
-            for events in conversations
-            for example in context.featurizer.training_examples(events)
+            *data.story_examples(context.featurizer),
+            *(
+                example
+                for events in _glued(data.stories, self.augmentation, context.seed)
+                for example in context.featurizer.training_examples(events)
+            ),
         ]
         for conversation_start, events in data.rules:
             rule_examples = context.featurizer.training_examples(events)
@@ -218,7 +220,8 @@ class MLPolicy(Policy):
         features = sparse.csr_matrix(
             np.stack([self.encoder.encode(states) for states, _ in examples])
         )
-        labels = np.array([self.classes.index(action) for _, action in examples])
+        index = {name: position for position, name in enumerate(self.classes)}
+        labels = np.array([index[action] for _, action in examples])
         # One BLAS thread: these matrices are small, and BLAS threads spinning against each
         # other (and against other processes) made training six times slower.
         with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
@@ -361,13 +364,11 @@ def _with_shorter_histories(
     out: list[tuple[list[State], str]] = []
     for states, action in examples:
         window = states[-max_history:]
-        variants = [window]
-        for variant in variants:
-            for length in range(len(variant), 0, -1):
-                key = (tuple(variant[-length:]), action)
-                if key not in seen:
-                    seen.add(key)
-                    out.append((list(key[0]), action))
+        for length in range(len(window), 0, -1):
+            key = (tuple(window[-length:]), action)
+            if key not in seen:
+                seen.add(key)
+                out.append((list(key[0]), action))
     return out
 
 

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from parley.core.domain import Domain
 from parley.core.events import Event
-from parley.core.problem import Problem
+from parley.core.problem import Problem, Severity
 from parley.core.tracker import Tracker
 from parley.dialogue.state import State, StateFeaturizer
 from parley.errors import ModelError
@@ -42,6 +42,20 @@ class TrainingData:
     stories: list[list[Event]] = field(default_factory=list)
     rules: list[tuple[bool, list[Event]]] = field(default_factory=list)
     """``(conversation_start, events)`` per rule run."""
+    _story_examples: list[tuple[list[State], str]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def story_examples(self, featurizer: StateFeaturizer) -> list[tuple[list[State], str]]:
+        """Every story's ``(states, action)`` examples, featurized once for all the
+        policies that learn from stories."""
+        if self._story_examples is None:
+            self._story_examples = [
+                example
+                for events in self.stories
+                for example in featurizer.training_examples(events)
+            ]
+        return self._story_examples
 
 
 @dataclass
@@ -62,10 +76,39 @@ class Policy(ABC):
     version: ClassVar[int] = 1
     default_priority: ClassVar[int] = 1
     known_options: ClassVar[frozenset[str]] = frozenset({"priority"})
+    ignored_options: ClassVar[frozenset[str]] = frozenset(
+        {
+            "epochs",
+            "constrain_similarities",
+            "model_confidence",
+            "batch_size",
+            "evaluate_on_number_of_examples",
+            "evaluate_every_number_of_epochs",
+            "number_of_transformer_layers",
+            "transformer_size",
+            "use_gpu",
+            "featurizers",
+        }
+    )
+    """Options of Rasa's policies (TED's TensorFlow training) accepted without a word."""
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options = dict(options or {})
         self.priority = int(self.options.get("priority", self.default_priority))
+
+    def option_problems(self) -> list[Problem]:
+        """A warning naming the options this policy neither uses nor knows from Rasa."""
+        unknown = set(self.options) - self.known_options - self.ignored_options
+        if not unknown:
+            return []
+        return [
+            Problem(
+                "policy-option-ignored",
+                f"{self.name} does not use {', '.join(sorted(unknown))}; "
+                f"its options are: {', '.join(sorted(self.known_options))}",
+                severity=Severity.WARNING,
+            )
+        ]
 
     @abstractmethod
     def train(self, data: TrainingData, context: PolicyContext) -> None: ...

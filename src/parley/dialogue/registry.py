@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from parley.core.problem import Problem, Severity
 from parley.core.registry import Registry
 from parley.dialogue.policy import Policy
+from parley.errors import UnknownNameError
 from parley.project.config import ComponentSpec
 
 BUILTIN_POLICIES: dict[str, str] = {
@@ -64,8 +65,6 @@ def resolve_policies(
             resolved.append(ComponentSpec(name=target, options=spec.options))
             continue
         if spec.name not in policies:
-            from parley.errors import UnknownNameError  # noqa: PLC0415
-
             raise UnknownNameError("policy", spec.name, [*policies.names(), *RASA_EQUIVALENTS])
         resolved.append(spec)
     return resolved, problems

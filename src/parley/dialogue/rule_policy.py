@@ -16,8 +16,9 @@ after each user message until it is rejected, then the bot listens).
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from parley.dialogue.policy import (
     TrainingData,
     read_lookup,
 )
-from parley.dialogue.slots import Features, dialogue_slots, slot_features
+from parley.dialogue.slots import Features, slot_features
 from parley.dialogue.state import State
 from parley.errors import ModelError
 
@@ -174,7 +175,7 @@ def rule_keys(
     events: Sequence[Event], context: PolicyContext, *, conversation_start: bool
 ) -> list[tuple[Key, str]]:
     """The lookup entries one rule run gives: ``(partial states, action)`` per action."""
-    slots = {s.name: s for s in dialogue_slots(context.domain) if s.influence_conversation}
+    slots = context.featurizer.influencing_slots
     partial = _Partial()
     states: list[RuleState] = []
     entries: list[tuple[Key, str]] = []
@@ -226,6 +227,7 @@ class RulePolicy(Policy):
         self.enable_fallback = bool(self.options.get("enable_fallback_prediction", True))
         self.restrict_rules = bool(self.options.get("restrict_rules", True))
         self.lookup: dict[Key, str] = {}
+        self._by_previous_action: dict[str | None, list[tuple[int, Key]]] = {}
 
     def train(self, data: TrainingData, context: PolicyContext) -> None:
         lookup: dict[Key, str] = {}
@@ -257,6 +259,7 @@ class RulePolicy(Policy):
                     continue
                 lookup[key] = action
         self.lookup = lookup
+        self._index()
 
     def predict(
         self, tracker: Tracker, states: Sequence[State], context: PolicyContext
@@ -281,18 +284,29 @@ class RulePolicy(Policy):
             return self._prediction(self.fallback_action, self.fallback_threshold)
         return None
 
-    def _matching_keys(self, states: Sequence[State]) -> list[Key]:
-        found = [
-            key
-            for key in self.lookup
-            if len(key) <= len(states)
-            and all(
+    def _index(self) -> None:
+        """Order the keys once (longest, then most specific first; ties keep the rules'
+        order) and group them by the previous action their last state requires."""
+        ordered = sorted(
+            self.lookup, key=lambda key: (len(key), sum(s.specificity for s in key)), reverse=True
+        )
+        self._by_previous_action = {}
+        for rank, key in enumerate(ordered):
+            self._by_previous_action.setdefault(key[-1].prev_action, []).append((rank, key))
+
+    def _matching_keys(self, states: Sequence[State]) -> Iterator[Key]:
+        """The keys matching ``states``, best first; only keys whose last state allows the
+        conversation's previous action are tried."""
+        latest = states[-1].prev_action if states else None
+        groups = [self._by_previous_action.get(latest, [])]
+        if latest is not None:
+            groups.append(self._by_previous_action.get(None, []))
+        for _, key in heapq.merge(*groups):
+            if len(key) <= len(states) and all(
                 rule.matches(state)
                 for rule, state in zip(reversed(key), reversed(states), strict=False)
-            )
-        ]
-        found.sort(key=lambda key: (len(key), sum(s.specificity for s in key)), reverse=True)
-        return found
+            ):
+                yield key
 
     def persist(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -307,4 +321,5 @@ class RulePolicy(Policy):
         policy = cls(options)
         for states, action in read_lookup(folder / LOOKUP_FILE):
             policy.lookup[tuple(RuleState.from_json(s) for s in states)] = action
+        policy._index()
         return policy

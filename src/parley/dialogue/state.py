@@ -61,13 +61,11 @@ class StateFeaturizer:
     def __init__(self, domain: Domain) -> None:
         self.domain = domain
         self._slots = [s for s in dialogue_slots(domain) if s.influence_conversation]
+        self.influencing_slots = {slot.name: slot for slot in self._slots}
+        """The slots that influence the conversation, by name."""
         self._initial_slots = initial_slot_values(domain)
         self._entities = {e.name for e in domain.entities if e.influence_conversation}
         self._intents = {intent.name: intent for intent in domain.intents}
-
-    @property
-    def initial_slots(self) -> dict[str, object]:
-        return dict(self._initial_slots)
 
     def tracker(self, sender_id: str, events: Iterable[Event] = ()) -> Tracker:
         return Tracker(sender_id, self._initial_slots, events)
@@ -125,9 +123,14 @@ class StateFeaturizer:
     def past_states(self, tracker: Tracker) -> list[State]:
         """One state before each action of the applied events, and the current state
         last: the input a policy predicts the next action from."""
-        replay = self.tracker(tracker.sender_id)
+        return self.states_of(tracker.featurized_events(), tracker.sender_id)
+
+    def states_of(self, events: Iterable[Event], sender_id: str = "states") -> list[State]:
+        """The states of a conversation of ``events`` (already as policies see them): one
+        before each action, and the state after the last event."""
+        replay = self.tracker(sender_id)
         states: list[State] = []
-        for event in tracker.featurized_events():
+        for event in events:
             if isinstance(event, ActionExecuted):
                 states.append(self.state(replay))
             replay.update(event)
@@ -138,14 +141,10 @@ class StateFeaturizer:
         """``(states before the action, action)`` for every action in ``events`` that
         policies see (a loop's happy-path turns fold into its first run)."""
         seen = self.tracker("training", events).featurized_events()
-        replay = self.tracker("training")
-        states: list[State] = []
-        examples: list[tuple[list[State], str]] = []
-        for event in seen:
-            if isinstance(event, ActionExecuted):
-                states.append(self.state(replay))
-                label = event.name if event.name is not None else event.action_text
-                if label is not None:
-                    examples.append((list(states), label))
-            replay.update(event)
-        return examples
+        states = self.states_of(seen, "training")
+        actions = [event for event in seen if isinstance(event, ActionExecuted)]
+        return [
+            (states[: index + 1], label)
+            for index, action in enumerate(actions)
+            if (label := action.name if action.name is not None else action.action_text) is not None
+        ]

@@ -11,6 +11,7 @@ finite.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -98,10 +99,7 @@ def step_events(
     """The events one (non-branching) step adds after ``previous``; with the ``domain``, a
     user turn also fills the slots its entities map to (as Rasa's stories do)."""
     if isinstance(step, UserStep):
-        listen: list[Event] = []
-        last_action = next((e for e in reversed(previous) if isinstance(e, ActionExecuted)), None)
-        if last_action is None or last_action.name != ACTION_LISTEN or _user_after(previous):
-            listen = [ActionExecuted(name=ACTION_LISTEN)]
+        listen: list[Event] = [] if _listening(previous) else [ActionExecuted(name=ACTION_LISTEN)]
         said = user_event(step, interpret)
         filled = slots_for_entities(domain, said.entities) if domain is not None else []
         return [*listen, said, *filled]
@@ -180,11 +178,11 @@ def story_conversations(
             continuing.setdefault(name, []).append(story)
     ends_of = {id(story): ends for _, story, ends in parts}
     conversations: list[list[Event]] = []
-    queue: list[tuple[Story, list[Event], int]] = [
+    queue: deque[tuple[Story, list[Event], int]] = deque(
         (story, [], 0) for starts, story, _ in parts if starts == [STORY_START]
-    ]
+    )
     while queue and len(conversations) < MAX_CONVERSATIONS:
-        story, prefix, hops = queue.pop(0)
+        story, prefix, hops = queue.popleft()
         for run in _expand(story.steps, prefix, interpret, domain):
             following = [
                 nxt
@@ -223,10 +221,16 @@ def ended(events: list[Event]) -> list[Event]:
     last = events[-1] if events else None
     if last is None or isinstance(last, UserUttered):
         return events
-    latest = next((e for e in reversed(events) if isinstance(e, ActionExecuted)), None)
-    if latest is not None and latest.name == ACTION_LISTEN and not _user_after(events):
+    if _listening(events):
         return events
     return [*events, ActionExecuted(name=ACTION_LISTEN)]
+
+
+def _listening(events: list[Event]) -> bool:
+    """Whether the bot is listening after ``events``: its last action was ``action_listen``
+    and no user message has come since."""
+    latest = next((e for e in reversed(events) if isinstance(e, ActionExecuted)), None)
+    return latest is not None and latest.name == ACTION_LISTEN and not _user_after(events)
 
 
 def rule_conversation(

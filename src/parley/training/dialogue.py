@@ -31,13 +31,17 @@ def dialogue_inputs(project: Project) -> dict[str, Any]:
 
 
 def train_dialogue(
-    project: Project, pipeline: Pipeline | None, *, seed: int
+    project: Project, pipeline: Pipeline, *, seed: int
 ) -> tuple[DialogueModel, list[Problem]]:
+    parsed: dict[str, tuple[str | None, list[dict[str, Any]]]] = {}
+
     def interpret(text: str) -> tuple[str | None, list[dict[str, Any]]]:
-        if pipeline is None:
-            return None, []
-        parsed = pipeline.parse(text).to_rasa()
-        return (parsed.get("intent") or {}).get("name"), parsed.get("entities", [])
+        # Checkpoints and `or` steps expand a story into several runs: parse each text once.
+        if text not in parsed:
+            result = pipeline.parse(text).to_rasa()
+            parsed[text] = ((result.get("intent") or {}).get("name"), result.get("entities", []))
+        intent, entities = parsed[text]
+        return intent, [dict(entity) for entity in entities]
 
     return DialogueModel.train(
         project.domain,
