@@ -36,7 +36,7 @@ from parley.core.messages import UserMessage
 from parley.core.story import UserStep
 from parley.models.loading import load_model
 from parley.nlu.component import ComponentContext
-from parley.project import load_project
+from parley.project import Project, load_project
 from parley.project.annotation import AnnotationError, parse_annotated
 from parley.training.model import train_model
 
@@ -66,8 +66,7 @@ def bot_folders(names: list[str] | None) -> list[Path]:
     return found
 
 
-def conversations(folder: Path) -> list[list[str]]:
-    project = load_project(folder)
+def conversations(project: Project) -> list[list[str]]:
     talks: list[list[str]] = []
     for story in [*project.tests.stories, *project.tests.rules]:
         texts = []
@@ -98,7 +97,7 @@ def measure(folder: Path, turns: int) -> dict[str, float]:
         subprocess.run(command, check=True, capture_output=True)
         retrained = time.perf_counter() - started
         agent = load_model(result.path).agent(action_client=SilentActionServer())
-        talks = conversations(folder)
+        talks = conversations(project)
         for index, text in enumerate(talks[0][:3]):
             agent.handle(UserMessage(text=text, sender_id=f"warm-up-{index}"))
         latencies: list[float] = []

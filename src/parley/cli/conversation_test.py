@@ -4,6 +4,7 @@ against a trained model and report each as passed or failed."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -15,49 +16,68 @@ from parley.cli.config import SettingsLoader
 from parley.cli.model_files import newest_model
 from parley.cli.report import display_path
 from parley.core.story import Rule, Story
-from parley.errors import ProjectError
-from parley.project import load_project
+from parley.errors import ProjectError, ProjectNotFoundError
+from parley.project import Project, load_project
+
+if TYPE_CHECKING:
+    from parley.evaluation.conversations import ConversationReport
+    from parley.models.loading import LoadedModel
+
+
+def load_tested_model(
+    loader: SettingsLoader, directory: Path, model: Path | None
+) -> tuple[Project, Path, LoadedModel]:
+    """The project, the model file to test (the newest one unless given) and the model."""
+    from parley.bootstrap import nlu_context  # noqa: PLC0415
+    from parley.models.loading import load_model  # noqa: PLC0415
+
+    if not directory.is_dir():
+        raise ProjectNotFoundError(directory)
+    project = load_project(directory)
+    _test_stories(project, directory)  # before the model: no stories is the first problem
+    archive = model if model is not None else newest_model(directory)
+    with console.stderr().status(f"loading {display_path(archive)}"):
+        loaded = load_model(archive, nlu_context(loader.load()))
+    return project, archive, loaded
+
+
+def _test_stories(project: Project, directory: Path) -> list[Story | Rule]:
+    stories: list[Story | Rule] = [*project.tests.stories, *project.tests.rules]
+    if not stories:
+        raise ProjectError(
+            [],
+            summary=f"{display_path(directory / 'tests')} has no test stories; write them in "
+            "tests/test_*.yml (`stories:` with `- story:` and `steps:`, user messages with "
+            "their intents)",
+        )
+    return stories
 
 
 def run_conversation_tests(
     loader: SettingsLoader,
     directory: Path,
     *,
-    model: Path | None,
+    project: Project,
+    archive: Path,
+    loaded: LoadedModel,
     out_dir: Path,
     run_actions: bool,
     e2e: bool = False,
 ) -> int:
     """Run the tests and print the results; the number of failed stories."""
-    from parley.bootstrap import nlu_context  # noqa: PLC0415
-    from parley.cli.endpoints import project_action_client  # noqa: PLC0415
+    from parley.bootstrap import action_client  # noqa: PLC0415
     from parley.evaluation.conversation_report import write_conversation_report  # noqa: PLC0415
     from parley.evaluation.conversations import replay_test_stories  # noqa: PLC0415
-    from parley.models.loading import load_model  # noqa: PLC0415
 
-    project = load_project(directory)
-    stories: list[Story | Rule] = [*project.tests.stories, *project.tests.rules]
+    stories = _test_stories(project, directory)
     tests = display_path(directory / "tests")
-    if not stories:
-        raise ProjectError(
-            [],
-            summary=f"{tests} has no test stories; write them in tests/test_*.yml "
-            "(`stories:` with `- story:` and `steps:`, user messages with their intents)",
-        )
-    settings = loader.load()
-    archive = model if model is not None else newest_model(directory)
-    err = console.stderr()
-    with err.status(f"loading {display_path(archive)}"):
-        loaded = load_model(archive, nlu_context(settings))
-    client = project_action_client(settings, loader, directory) if run_actions else None
-    if loaded.dialogue is None:
-        raise ProjectError(
-            [],
-            summary=f"{display_path(archive)} is an NLU-only model; conversation tests need "
-            f"the dialogue too: `parley train {display_path(directory)}` (without --nlu-only)",
-        )
+    client = (
+        action_client(loader.load(), project.endpoints, environ=loader.environ)
+        if run_actions
+        else None
+    )
     agent = loaded.agent(action_client=client)
-    with err.status(f"replaying {len(stories)} test stories"):
+    with console.stderr().status(f"replaying {len(stories)} test stories"):
         report = replay_test_stories(agent, stories, run_actions=client is not None, e2e=e2e)
     written = write_conversation_report(report, stories, out_dir)
     out = console.stdout()
@@ -69,11 +89,14 @@ def run_conversation_tests(
 
 
 def _print(
-    report: object, out: Console, archive: Path, tests: str, *, actions: bool, e2e: bool
+    report: ConversationReport,
+    out: Console,
+    archive: Path,
+    tests: str,
+    *,
+    actions: bool,
+    e2e: bool,
 ) -> None:
-    from parley.evaluation.conversations import ConversationReport  # noqa: PLC0415
-
-    assert isinstance(report, ConversationReport)
     out.print(
         Text.assemble(
             ("Conversation tests: ", "bold"),

@@ -15,8 +15,6 @@ from parley.cli import console
 from parley.cli.config import settings_loader
 from parley.cli.model_files import model_path
 from parley.cli.report import display_path
-from parley.core.events import ActionExecuted, BotUttered
-from parley.core.messages import UserMessage
 
 PROMPT = "Your input -> "
 STOP = "/stop"
@@ -54,12 +52,14 @@ def shell(
     # Imported here: they bring numpy and the NLU, which `parley --help` must not wait for.
     from parley.bootstrap import nlu_context  # noqa: PLC0415
     from parley.cli.endpoints import project_action_client  # noqa: PLC0415
+    from parley.core.events import ActionExecuted, BotUttered  # noqa: PLC0415
+    from parley.core.messages import UserMessage  # noqa: PLC0415
     from parley.models.loading import load_model  # noqa: PLC0415
 
     loader = settings_loader(ctx)
     settings = loader.load()
     archive = model_path(model)
-    project_dir = model if model.is_dir() else _project_of(archive)
+    project_dir = _project_of(archive)
     err = console.stderr()
     with err.status(f"loading {display_path(archive)}"):
         loaded = load_model(archive, nlu_context(settings))
@@ -84,10 +84,13 @@ def shell(
         if not text.strip():
             continue
         text = _button_payload(text.strip(), buttons)
+        parsed = agent.parse(text)  # once: shown with --debug, then used for the turn
         if debug:
-            _show_parse(agent.parse(text), out)
+            _show_parse(parsed, out)
         result = agent.handle_turn(
-            UserMessage(text=text, sender_id=conversation, input_channel="cmdline")
+            UserMessage(
+                text=text, sender_id=conversation, input_channel="cmdline", parse_data=parsed
+            )
         )
         buttons = []
         for event in result.events:
@@ -109,9 +112,7 @@ def shell(
 def _project_of(archive: Path) -> Path | None:
     """The project a model file lies in (``PROJECT/models/x.tar.gz``), for its endpoints."""
     parent = archive.resolve().parent
-    if parent.name == "models" and (parent.parent / "domain.yml").exists():
-        return parent.parent
-    return None
+    return parent.parent if parent.name == "models" else None
 
 
 def _button_payload(text: str, buttons: list[dict[str, Any]]) -> str:

@@ -33,13 +33,14 @@ from parley.core.problem import Problem
 from parley.core.training_data import NLUData
 from parley.errors import ProjectError, ProjectNotFoundError
 from parley.evaluation.story_examples import story_examples
-from parley.project import load_project
+from parley.project import Project, load_project
 from parley.project.training_data_file import read_training_data
 from parley.project.yaml_file import YamlFileError, read_yaml
 
 if TYPE_CHECKING:
     from parley.evaluation.nlu import Progress as ProgressCallback
     from parley.evaluation.nlu_report import NLUReport
+    from parley.nlu.pipeline import Pipeline
 
 
 DEFAULT_COMMAND = "all"
@@ -63,23 +64,38 @@ test_app = typer.Typer(
 )
 
 
+_DIRECTORY = typer.Argument(metavar="DIR", help="The project folder (holding domain.yml).")
+_MODEL = typer.Option(
+    "--model",
+    metavar="PATH",
+    help="Model to test (default: the newest DIR/models/*.tar.gz).",
+    show_default=False,
+)
+_OUT = typer.Option(
+    "--out",
+    metavar="DIR",
+    help="Where the report files go (default: DIR/results).",
+    show_default=False,
+)
+_E2E = typer.Option(
+    "--e2e",
+    help="Also check each user message of the stories: the NLU's intent and entities must "
+    "be the story's for the story to pass (Rasa's --e2e). Without it, the NLU is scored on "
+    "those messages separately.",
+)
+_ACTIONS = typer.Option(
+    "--actions/--no-actions",
+    help="Also run each custom action of the stories on the action server (endpoints.yml "
+    "or PARLEY_ACTION_ENDPOINT), so a crashing action fails its story.",
+)
+
+
 @test_app.command("nlu")
 def nlu(
     ctx: typer.Context,
     *,
-    directory: Annotated[
-        Path,
-        typer.Argument(metavar="DIR", help="The project folder (holding domain.yml)."),
-    ] = Path("."),
-    model: Annotated[
-        Path | None,
-        typer.Option(
-            "--model",
-            metavar="PATH",
-            help="Model to test (default: the newest DIR/models/*.tar.gz).",
-            show_default=False,
-        ),
-    ] = None,
+    directory: Annotated[Path, _DIRECTORY] = Path("."),
+    model: Annotated[Path | None, _MODEL] = None,
     cross_validation: Annotated[
         int | None,
         typer.Option(
@@ -100,15 +116,7 @@ def nlu(
             show_default=False,
         ),
     ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            metavar="DIR",
-            help="Where the report files go (default: DIR/results).",
-            show_default=False,
-        ),
-    ] = None,
+    out: Annotated[Path | None, _OUT] = None,
     seed: Annotated[
         int,
         typer.Option(
@@ -135,7 +143,7 @@ def nlu(
     # Imported here, not at the top: scikit-learn, matplotlib and numpy take seconds to
     # import, and every `parley` command (even --help) imports this module to list it.
     from parley.bootstrap import nlu_context  # noqa: PLC0415
-    from parley.evaluation.nlu import cross_validate, evaluate, write_report  # noqa: PLC0415
+    from parley.evaluation.nlu import cross_validate  # noqa: PLC0415
     from parley.models.loading import load_model  # noqa: PLC0415
 
     out_dir = out if out is not None else directory / "results"
@@ -166,11 +174,24 @@ def nlu(
                 "which needs none",
             )
         )
-        context = nlu_context(settings, seed=seed)
-        loaded = load_model(archive, context)
-        with _progress_bar(err, f"parsing {len(examples.examples)} examples") as progress:
-            report = evaluate(loaded.pipeline, examples.examples, progress=progress)
-        what = f"{display_path(archive)} on {source}"
+        loaded = load_model(archive, nlu_context(settings, seed=seed))
+        _score_model(loaded.pipeline, examples, f"{display_path(archive)} on {source}", out_dir)
+        return
+    _print_report(report, what, out_dir, problems)
+
+
+def _score_model(pipeline: Pipeline, examples: NLUData, what: str, out_dir: Path) -> None:
+    """Parse ``examples`` with a trained pipeline and report the scores."""
+    from parley.evaluation.nlu import evaluate  # noqa: PLC0415
+
+    with _progress_bar(console.stderr(), f"parsing {len(examples.examples)} examples") as progress:
+        report = evaluate(pipeline, examples.examples, progress=progress)
+    _print_report(report, what, out_dir, [])
+
+
+def _print_report(report: NLUReport, what: str, out_dir: Path, problems: list[Problem]) -> None:
+    from parley.evaluation.nlu import write_report  # noqa: PLC0415
+
     written = write_report(report, out_dir)
     out_console = console.stdout()
     for problem in problems:
@@ -179,32 +200,6 @@ def nlu(
     out_console.print(
         Text.assemble("Report: ", (display_path(out_dir), "bold"), f" ({len(written)} files)")
     )
-
-
-_DIRECTORY = typer.Argument(metavar="DIR", help="The project folder (holding domain.yml).")
-_MODEL = typer.Option(
-    "--model",
-    metavar="PATH",
-    help="Model to test (default: the newest DIR/models/*.tar.gz).",
-    show_default=False,
-)
-_OUT = typer.Option(
-    "--out",
-    metavar="DIR",
-    help="Where the report files go (default: DIR/results).",
-    show_default=False,
-)
-_E2E = typer.Option(
-    "--e2e",
-    help="Also check each user message of the stories: the NLU's intent and entities must "
-    "be the story's for the story to pass (Rasa's --e2e). Without it, the NLU is scored on "
-    "those messages separately.",
-)
-_ACTIONS = typer.Option(
-    "--actions/--no-actions",
-    help="Also run each custom action of the stories on the action server (endpoints.yml "
-    "or PARLEY_ACTION_ENDPOINT), so a crashing action fails its story.",
-)
 
 
 @test_app.command("stories")
@@ -222,15 +217,18 @@ def stories(
     DIR/results/failed_test_stories.yml marks every wrong step."""
     from parley.cli.conversation_test import (  # noqa: PLC0415
         exit_on_failures,
+        load_tested_model,
         run_conversation_tests,
     )
 
-    if not directory.is_dir():
-        raise ProjectNotFoundError(directory)
+    loader = settings_loader(ctx)
+    project, archive, loaded = load_tested_model(loader, directory, model)
     failed = run_conversation_tests(
-        settings_loader(ctx),
+        loader,
         directory,
-        model=model,
+        project=project,
+        archive=archive,
+        loaded=loaded,
         out_dir=out if out is not None else directory / "results",
         run_actions=actions,
         e2e=e2e,
@@ -252,18 +250,23 @@ def everything(
     conversation tests; exit code 1 when a story fails. `parley test DIR` runs this."""
     from parley.cli.conversation_test import (  # noqa: PLC0415
         exit_on_failures,
+        load_tested_model,
         run_conversation_tests,
     )
 
-    if not directory.is_dir():
-        raise ProjectNotFoundError(directory)
+    loader = settings_loader(ctx)
     out_dir = out if out is not None else directory / "results"
-    ctx.invoke(nlu, ctx, directory=directory, model=model, out=out_dir)
+    # The project and the model are read once, for both parts.
+    project, archive, loaded = load_tested_model(loader, directory, model)
+    examples, source = _project_examples(project, directory)
+    _score_model(loaded.pipeline, examples, f"{display_path(archive)} on {source}", out_dir)
     console.stdout().print()
     failed = run_conversation_tests(
-        settings_loader(ctx),
+        loader,
         directory,
-        model=model,
+        project=project,
+        archive=archive,
+        loaded=loaded,
         out_dir=out_dir,
         run_actions=actions,
         e2e=e2e,
@@ -275,7 +278,12 @@ def _test_examples(directory: Path, test_data: Path | None) -> tuple[NLUData, st
     """The examples to test on, and where they come from (for the summary)."""
     if test_data is not None:
         return read_test_file(test_data), display_path(test_data)
-    project = load_project(directory)
+    return _project_examples(load_project(directory), directory)
+
+
+def _project_examples(project: Project, directory: Path) -> tuple[NLUData, str]:
+    """The NLU examples of the project's tests: its NLU test examples, or else the user
+    messages of its test stories."""
     tests = display_path(directory / "tests")
     if project.tests.nlu.examples:
         return project.tests.nlu, f"the examples in {tests}"

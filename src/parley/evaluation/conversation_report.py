@@ -10,7 +10,8 @@ from pathlib import Path
 
 from parley.core.story import Rule, Story
 from parley.evaluation.conversations import ConversationReport, StepResult
-from parley.project.writer import dump_yaml, step_document
+from parley.evaluation.report_files import write_json
+from parley.project.writer import FORMAT_VERSION, dump_yaml, step_document
 
 REPORT_FILE = "story_report.json"
 FAILED_FILE = "failed_test_stories.yml"
@@ -20,19 +21,17 @@ def write_conversation_report(
     report: ConversationReport, stories: list[Story | Rule], out_dir: Path
 ) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = [out_dir / REPORT_FILE]
-    written[0].write_text(
-        json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    written = [write_json(out_dir / REPORT_FILE, report.to_json())]
     failed = out_dir / FAILED_FILE
-    by_name = {story.name: story for story in stories}
     blocks = [
-        _failed_story(by_name[result.name], result.steps)
-        for result in report.stories
-        if not result.passed and result.skipped is None and result.name in by_name
+        _failed_story(story, result.steps)
+        for story, result in zip(stories, report.stories, strict=True)
+        if not result.passed and result.skipped is None
     ]
     if blocks:
-        failed.write_text('version: "3.1"\nstories:\n' + "".join(blocks), encoding="utf-8")
+        failed.write_text(
+            f'version: "{FORMAT_VERSION}"\nstories:\n' + "".join(blocks), encoding="utf-8"
+        )
         written.append(failed)
     elif failed.exists():
         failed.unlink()  # a stale list of failures would mislead

@@ -19,8 +19,7 @@ events are not applied (the story says what happens next).
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,10 +42,6 @@ from parley.dialogue.remote_action import RemoteAction
 from parley.dialogue.slots import slots_for_entities
 from parley.dialogue.story_events import ended, step_events, user_event
 from parley.errors import ActionError, ActionRejectedError, ServiceError
-
-logger = logging.getLogger(__name__)
-
-Progress = Callable[[str, float], None]
 
 
 @dataclass(frozen=True)
@@ -153,17 +148,12 @@ def replay_test_stories(
     *,
     run_actions: bool = True,
     e2e: bool = False,
-    progress: Progress | None = None,
 ) -> ConversationReport:
     """Replay every story against ``agent``; custom actions run on its action server when
     it has one and ``run_actions``."""
     report = ConversationReport()
-    for index, story in enumerate(stories):
-        if progress is not None:
-            progress(story.name, index / max(len(stories), 1))
+    for story in stories:
         report.stories.append(_replay(agent, story, run_actions=run_actions, e2e=e2e))
-    if progress is not None:
-        progress("done", 1.0)
     return report
 
 

@@ -72,7 +72,7 @@ def write_report(report: NLUReport, out_dir: Path) -> list[Path]:
             "folds": [fold.model_dump() for fold in report.folds],
             "not_evaluated": report.not_evaluated,
         }
-        written.append(_json(out_dir / "cross_validation.json", document))
+        written.append(write_json(out_dir / "cross_validation.json", document))
     return written
 
 
@@ -94,8 +94,8 @@ def _labels(
         title=f"{title}: prediction confidence",
     )
     return [
-        _json(out_dir / f"{prefix}_report.json", report.to_rasa()),
-        _json(out_dir / f"{prefix}_errors.json", [error_shape(e) for e in evaluation.errors]),
+        write_json(out_dir / f"{prefix}_report.json", report.to_rasa()),
+        write_json(out_dir / f"{prefix}_errors.json", [error_shape(e) for e in evaluation.errors]),
         matrix,
         histogram,
     ]
@@ -130,11 +130,12 @@ def _entities(evaluation: EntityEvaluation, out_dir: Path, prefix: str) -> list[
         for error in evaluation.errors
     ]
     return [
-        _json(out_dir / f"{prefix}_report.json", evaluation.report.to_rasa()),
-        _json(out_dir / f"{prefix}_errors.json", errors),
+        write_json(out_dir / f"{prefix}_report.json", evaluation.report.to_rasa()),
+        write_json(out_dir / f"{prefix}_errors.json", errors),
     ]
 
 
-def _json(path: Path, document: Any) -> Path:
+def write_json(path: Path, document: Any) -> Path:
+    """``document`` as indented UTF-8 JSON in ``path``."""
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

@@ -71,7 +71,7 @@ def train_model(
         dialogue=dialogue_inputs(project) if dialogue else None,
     )
     if not force:
-        found = find_model(out_dir, fingerprint, name=name, kind=kind)
+        found = find_model(out_dir, fingerprint, name=name)
         if found is not None:
             return reused(*found, started=started)
     _check_trainable(project)
@@ -135,10 +135,10 @@ def find_model(
     fingerprint: str,
     *,
     name: str | None = None,
-    kind: ModelKind = ModelKind.NLU,
 ) -> tuple[Path, Manifest] | None:
-    """The newest NLU model in ``out_dir`` trained with ``fingerprint`` (only ``name`` when
-    given), reading nothing but manifests. Files that are not readable models are passed
+    """The newest model in ``out_dir`` trained with ``fingerprint`` (only ``name`` when
+    given), reading nothing but manifests. The fingerprint covers the dialogue part too, so
+    an NLU-only model never stands for a full one. Files that are not readable models are passed
     over: they cannot be the model asked for."""
     if name is not None:
         candidates = [out_dir / f"{name}{ARTIFACT_SUFFIX}"]
@@ -155,7 +155,7 @@ def find_model(
             manifest = read_manifest(path)
         except ModelError:
             continue
-        if manifest.kind is kind and manifest.fingerprint == fingerprint:
+        if manifest.fingerprint == fingerprint:
             return path, manifest
     return None
 

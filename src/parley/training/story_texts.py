@@ -9,7 +9,7 @@ ambiguous (several intents fit, or none) teach nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from parley.core.story import ActionStep, Rule, Step, Story, UserStep
 from parley.core.training_data import Example
@@ -29,7 +29,10 @@ def story_text_examples(blocks: Sequence[Story | Rule]) -> list[Example]:
         for index, step in enumerate(block.steps):
             if not isinstance(step, UserStep):
                 continue
-            context = (_action_before(block.steps, index), _action_after(block.steps, index))
+            context = (
+                _neighbour(reversed(block.steps[:index]), START),
+                _neighbour(block.steps[index + 1 :], END),
+            )
             if step.intent is not None:
                 intents.setdefault(context, set()).add(step.intent)
             elif step.user is not None:
@@ -37,10 +40,10 @@ def story_text_examples(blocks: Sequence[Story | Rule]) -> list[Example]:
     examples: dict[tuple[str, str], Example] = {}
     for context, step in texts:
         candidates = intents.get(context, set())
-        if len(candidates) != 1 or step.user is None:
+        if len(candidates) != 1:
             continue
         try:
-            text, entities = parse_annotated(step.user.strip())
+            text, entities = parse_annotated((step.user or "").strip())
         except AnnotationError:
             continue
         intent = next(iter(candidates))
@@ -48,19 +51,11 @@ def story_text_examples(blocks: Sequence[Story | Rule]) -> list[Example]:
     return list(examples.values())
 
 
-def _action_before(steps: Sequence[Step], index: int) -> str:
-    for step in reversed(steps[:index]):
+def _neighbour(steps: Iterable[Step], default: str) -> str:
+    """The first action of ``steps`` (``(user)`` when a user turn comes first)."""
+    for step in steps:
         if isinstance(step, ActionStep):
             return step.action or f"bot: {step.bot}"
         if isinstance(step, UserStep):
             return "(user)"
-    return START
-
-
-def _action_after(steps: Sequence[Step], index: int) -> str:
-    for step in steps[index + 1 :]:
-        if isinstance(step, ActionStep):
-            return step.action or f"bot: {step.bot}"
-        if isinstance(step, UserStep):
-            return "(user)"
-    return END
+    return default
