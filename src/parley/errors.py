@@ -12,6 +12,7 @@ Catch :class:`ParleyError` to handle all of them. The tree::
     ├── EventError                an event (Rasa event JSON) is malformed or of an unknown type
     ├── ActionError               an action cannot run: unknown name, or it failed
     │   └── ActionRejectedError        the action server refused to run it (HTTP 400)
+    ├── StorageError              the database cannot be reached, or refused a read or write
     └── ServiceError              a service Parley calls did not answer usefully
         ├── DucklingError         Duckling is down, timed out, or cannot use the time zones
         └── ActionServerError     the action server is down, too slow, or answered nonsense
@@ -98,6 +99,12 @@ class ActionRejectedError(ActionError):
         self.action_name = action_name
         self.error = error
         super().__init__(f"action {action_name!r} refused to run: {error}")
+
+
+class StorageError(ParleyError):
+    """The database cannot be reached or refused a read or a write. Nothing of the failed
+    operation is kept; the server answers 503 and serves again once the database is back.
+    Not a :class:`ServiceError`: a turn never goes on without its conversation store."""
 
 
 class ServiceError(ParleyError):
