@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# Real SQLite and PostgreSQL databases for tests: sqlite_url, postgres_url, database_url.
+pytest_plugins = ["tests.support.databases"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -60,14 +60,33 @@ class ActionClient(Protocol):
 
 
 class TrackerStore(Protocol):
-    """Where conversations live: an append-only event log per conversation."""
+    """Where conversations live: an append-only event log per conversation, split into
+    sessions (each begins with the ``action_session_start`` action); older sessions are
+    kept, but a turn only needs the latest one."""
 
     def retrieve(self, sender_id: str) -> list[Event]:
-        """Every event of the conversation, oldest first; empty for a new one."""
+        """The events of the conversation's latest session, oldest first: from its last
+        ``action_session_start`` on (every event when it has none); empty for a new one."""
         ...
 
-    def append(self, sender_id: str, events: Sequence[Event]) -> None:
-        """Add events to the end of the conversation, durably, all or none."""
+    def retrieve_all(self, sender_id: str) -> list[Event]:
+        """Every event of every session, oldest first; empty for a new conversation."""
+        ...
+
+    def append(
+        self, sender_id: str, events: Sequence[Event], *, model_id: str | None = None
+    ) -> None:
+        """Add events to the end of the conversation, durably, all or none; ``model_id``
+        records the model that produced them. Appends to one conversation are the
+        caller's to serialize (the :class:`LockStore`)."""
+        ...
+
+    def exists(self, sender_id: str) -> bool:
+        """Whether the conversation has any event."""
+        ...
+
+    def sender_ids(self) -> list[str]:
+        """Every conversation's id, sorted."""
         ...
 
 

@@ -1,0 +1,76 @@
+"""Composing the bot server: the part of the composition root that brings the web stack
+and the database, kept apart so that commands which never serve do not import them."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.types import ASGIApp
+
+from parley.bootstrap import action_client, load_model
+from parley.channels.socketio import SocketIOChannel, SocketIOOptions
+from parley.core.stores import InMemoryLockStore
+from parley.ops.metrics import Metrics
+from parley.server.app import ServerOptions, create_app
+from parley.server.bot import Bot
+from parley.settings import Settings
+from parley.storage.sql.database import Database
+from parley.storage.sql.tracker_store import SqlTrackerStore
+
+
+@dataclass(frozen=True)
+class Server:
+    """A composed bot server: its ASGI app, the served assistant and the API token."""
+
+    app: ASGIApp
+    bot: Bot
+    auth_token: str
+    token_generated: bool
+    """True when no token was configured and one was made for this start."""
+    database: Database
+
+
+def server(
+    settings: Settings,
+    *,
+    model: Path | None,
+    endpoints: Mapping[str, Any] | None,
+    environ: Mapping[str, str],
+    socketio: Mapping[str, Any] | None = None,
+) -> Server:
+    """The bot server the settings describe, serving ``model`` once started: conversations
+    in the database of ``settings.database.url`` (migrated to the current schema here),
+    custom actions on the action server of the settings or ``endpoints``, the REST and
+    socket.io channels (``socketio``: the options of credentials.yml's ``socketio``)."""
+    database = Database.connect(str(settings.database.url))
+    database.migrate()
+    metrics = Metrics()
+    bot = Bot(
+        lambda path: load_model(path, settings=settings),
+        tracker_store=SqlTrackerStore(database),
+        lock_store=InMemoryLockStore(),
+        action_client=action_client(settings, endpoints, environ=environ),
+        metrics=metrics,
+        turn_threads=settings.server.turn_threads,
+    )
+    configured = settings.auth.auth_token
+    token = configured.get_secret_value() if configured else secrets.token_urlsafe(24)
+    channel = SocketIOChannel(bot, SocketIOOptions.from_credentials(socketio))
+    app = create_app(
+        bot,
+        ServerOptions(
+            auth_token=token,
+            max_body_size=settings.server.max_body_size,
+            cors_origins=[str(origin) for origin in settings.server.cors_origins],
+            initial_model=model,
+            ping=database.ping,
+        ),
+        wrap=channel.asgi_app,
+    )
+    return Server(
+        app=app, bot=bot, auth_token=token, token_generated=configured is None, database=database
+    )
