@@ -17,14 +17,18 @@ and ``.npz``. Turning a message into its row is a dictionary look-up per n-gram,
 rather than through a fitted scikit-learn object, so a loaded model needs no pickle and one
 message costs microseconds.
 
-scikit-learn is imported inside the functions that use it: it takes over a second to import,
-and a process that only needs the component's options (a fingerprint for an unchanged
-retrain, ``parley --help``) must not pay for it.
+Only training imports scikit-learn: it takes most of a second and 60-100 MB to import, which
+neither a server loading a model nor a process that only needs the component's options (a
+fingerprint for an unchanged retrain, ``parley --help``) should pay. So the character n-grams
+are cut here by :func:`char_ngrams` and :func:`char_wb_ngrams`, which give exactly what
+scikit-learn's ``char`` and ``char_wb`` analyzers give (a property test pins that), and
+``stop_words: english`` is resolved at training time and persisted with the vocabulary.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Self
 
@@ -50,6 +54,45 @@ _MAX_CHARS = 10_000
 paste would otherwise cost half a million look-ups for features a classifier cannot use."""
 
 Analyzer = Callable[[Message], list[str]]
+
+_WHITESPACE_RUN = re.compile(r"\s\s+")
+"""Two or more whitespace characters, which the character analyzers read as one space (a
+single tab or newline stays as it is, as in scikit-learn)."""
+
+
+def char_ngrams(text: str, low: int, high: int) -> list[str]:
+    """The character n-grams of ``text`` for ``low <= n <= high``, shortest first, after
+    collapsing each run of whitespace to one space; scikit-learn's ``char`` analyzer."""
+    text = _WHITESPACE_RUN.sub(" ", text)
+    length = len(text)
+    grams: list[str] = []
+    for n in range(low, min(high, length) + 1):
+        if n == 1:
+            grams.extend(text)
+        else:
+            grams.extend([text[i : i + n] for i in range(length - n + 1)])
+    return grams
+
+
+def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """The character n-grams of each word of ``text`` padded with a space either side, word
+    by word and shortest first; scikit-learn's ``char_wb`` analyzer. A padded word no longer
+    than ``n`` is one n-gram, counted once for all such ``n``."""
+    # ``str.split()`` and ``\s`` agree on what whitespace is, so the words are the same with
+    # or without collapsing whitespace runs first.
+    grams: list[str] = []
+    for word in text.split():
+        padded = f" {word} "
+        size = len(padded)
+        if high < size:  # the usual case, in one comprehension
+            grams += [padded[i : i + n] for n in range(low, high + 1) for i in range(size - n + 1)]
+            continue
+        for n in range(low, high + 1):
+            if n >= size:
+                grams.append(padded)
+                break
+            grams += [padded[i : i + n] for i in range(size - n + 1)]
+    return grams
 
 
 def _fail(message: str) -> ProjectError:
@@ -85,6 +128,9 @@ class CountVectorsFeaturizer(Component):
     )
 
     VOCABULARY_FILE = "vocabulary.json"
+    STOP_WORDS_KEY = "stop_words"
+    """Key in :attr:`VOCABULARY_FILE` of the resolved ``stop_words: english`` list; models
+    trained before it was added lack it and resolve the list from scikit-learn on load."""
     WEIGHTS_FILE = "idf.npz"
 
     def __init__(
@@ -96,6 +142,9 @@ class CountVectorsFeaturizer(Component):
         self.vocabulary: dict[str, int] = {}
         self._known_words: frozenset[str] = frozenset()
         self.idf = np.zeros(0, dtype=np.float64)
+        # None until ``stop_words: english`` is resolved by train (scikit-learn's list) or
+        # load (the persisted list); see :meth:`_stop_words`.
+        self._stop: frozenset[str] | None = self._listed_stop_words()
         self.analyzer = self._build_analyzer()
 
     # ----------------------------------------------------------------- configuration
@@ -150,23 +199,25 @@ class CountVectorsFeaturizer(Component):
 
     def _build_analyzer(self) -> Analyzer:
         """The n-grams of one message, as scikit-learn's analyzer of the same options
-        would produce them (character analyzers *are* scikit-learn's)."""
+        would produce them."""
         config = self.config
         low, high = config["min_ngram"], config["max_ngram"]
         lowercase: bool = config["lowercase"]
         if config["analyzer"] != "word":
-            from sklearn.feature_extraction.text import CountVectorizer  # noqa: PLC0415
+            # Stop words do not apply to character n-grams (nor in scikit-learn).
+            grams = char_ngrams if config["analyzer"] == "char" else char_wb_ngrams
+            if lowercase:
 
-            chars: Callable[[str], list[str]] = CountVectorizer(
-                analyzer=config["analyzer"], ngram_range=(low, high), lowercase=lowercase
-            ).build_analyzer()
+                def lowercase_char_ngrams(message: Message) -> list[str]:
+                    return grams(message.text[:_MAX_CHARS].lower(), low, high)
 
-            def char_ngrams(message: Message) -> list[str]:
-                return chars(message.text[:_MAX_CHARS])
+                return lowercase_char_ngrams
 
-            return char_ngrams
+            def cased_char_ngrams(message: Message) -> list[str]:
+                return grams(message.text[:_MAX_CHARS], low, high)
 
-        stop = self._stop_words()
+            return cased_char_ngrams
+
         oov_token: str | None = config["OOV_token"]
         oov_words = {w.lower() if lowercase else w for w in config["OOV_words"]}
 
@@ -177,6 +228,7 @@ class CountVectorsFeaturizer(Component):
                 words = [
                     oov_token if w in oov_words or (known and w not in known) else w for w in words
                 ]
+            stop = self._stop if self._stop is not None else self._stop_words()
             if stop:
                 words = [w for w in words if w not in stop]
             if high == 1:
@@ -188,25 +240,33 @@ class CountVectorsFeaturizer(Component):
 
         return word_ngrams
 
-    def _stop_words(self) -> frozenset[str]:
+    def _listed_stop_words(self) -> frozenset[str] | None:
+        """The configured stop words, or None for ``english``, which needs resolving."""
         stop_words = self.config["stop_words"]
         if stop_words is None:
             return frozenset()
         if stop_words == "english":
-            from sklearn.feature_extraction.text import CountVectorizer  # noqa: PLC0415
+            return None
+        return self._normalised(stop_words)
 
-            words: Sequence[str] = sorted(
-                CountVectorizer(stop_words="english").get_stop_words() or ()
-            )
-        else:
-            words = stop_words
+    def _normalised(self, words: Sequence[str]) -> frozenset[str]:
         return frozenset(w.lower() if self.config["lowercase"] else w for w in words)
+
+    def _stop_words(self) -> frozenset[str]:
+        """The stop words, resolving ``english`` from scikit-learn if train or load has not
+        (a model trained before the list was persisted, or a component used untrained)."""
+        if self._stop is None:
+            self._stop = self._normalised(_english_stop_words())
+        return self._stop
 
     # ----------------------------------------------------------------- training
 
     def train(self, data: TrainingData) -> None:
         from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer  # noqa: PLC0415
 
+        # Resolved afresh from scikit-learn, so the persisted list is the one trained with.
+        self._stop = self._listed_stop_words()
+        self._stop_words()
         # The vocabulary is unknown while it is being learnt, so OOV replacement applies
         # only to the configured OOV_words here (as in Rasa).
         self._set_vocabulary({})
@@ -316,7 +376,12 @@ class CountVectorsFeaturizer(Component):
         terms = [""] * len(self.vocabulary)
         for term, index in self.vocabulary.items():
             terms[index] = term
-        resource.write_json(self.VOCABULARY_FILE, {"terms": terms})
+        stored: dict[str, Any] = {"terms": terms}
+        if self.config["stop_words"] == "english":
+            # Persisted so that loading needs no scikit-learn; only for ``english``, so the
+            # files of every other configuration are as they were.
+            stored[self.STOP_WORDS_KEY] = sorted(self._stop_words())
+        resource.write_json(self.VOCABULARY_FILE, stored)
         resource.write_arrays(self.WEIGHTS_FILE, idf=self.idf)
 
     @classmethod
@@ -343,9 +408,25 @@ class CountVectorsFeaturizer(Component):
                 f"model file {resource.root.name}/{cls.WEIGHTS_FILE} does not match the "
                 "vocabulary; train the model again"
             )
+        if featurizer.config["stop_words"] == "english":
+            stop_words = stored.get(cls.STOP_WORDS_KEY)
+            if stop_words is None:  # trained before the list was persisted
+                featurizer._stop_words()
+            elif _is_str_list(stop_words):
+                featurizer._stop = featurizer._normalised(stop_words)
+            else:
+                raise ModelError(
+                    f"{label} has stop words that are not a list of words; train the model again"
+                )
         featurizer._set_vocabulary(vocabulary)
         featurizer.idf = idf.astype(np.float64)
         return featurizer
+
+
+def _english_stop_words() -> Sequence[str]:
+    from sklearn.feature_extraction.text import CountVectorizer  # noqa: PLC0415
+
+    return sorted(CountVectorizer(stop_words="english").get_stop_words() or ())
 
 
 def _identity(document: list[str]) -> list[str]:
