@@ -92,6 +92,9 @@ class Tracker:
         self._loops: set[str] = set()
         """Every loop an ``active_loop`` event ever named (see :func:`collapse_loops`)."""
         self._state = self._fresh_state()
+        self.derived: dict[str, Any] = {}
+        """What readers of this tracker computed from its events and may reuse as it grows
+        (policies keep their states here); :meth:`copy` starts without it."""
         for event in events:
             self.update(event)
 

@@ -38,6 +38,10 @@ WEIGHTS_FILE = "weights.npz"
 MAX_LAYERS = 4
 
 
+_ENCODED_STATES = 100_000
+"""States an encoder keeps encoded (a few KB each at most)."""
+
+
 class StateEncoder:
     """Fixed-size vectors of state histories, over the vocabulary seen in training."""
 
@@ -73,6 +77,7 @@ class StateEncoder:
             self._slot_offsets[name] = offset
             offset += size
         self.state_size = offset
+        self._encoded: dict[State, NDArray[np.float32]] = {}
 
     @classmethod
     def fit(cls, histories: Sequence[Sequence[State]], max_history: int) -> StateEncoder:
@@ -102,27 +107,56 @@ class StateEncoder:
         )
 
     def encode(self, states: Sequence[State]) -> NDArray[np.float32]:
-        vector = np.zeros(self.state_size * self.max_history, dtype=np.float32)
+        """The last ``max_history`` states, each in its block, right-aligned (the latest
+        state in the last block; missing history is zeros)."""
         recent = list(states[-self.max_history :])
-        base = (self.max_history - len(recent)) * self.state_size
-        for position, state in enumerate(recent):
-            at = base + position * self.state_size
-            if state.intent in self.intents:
-                vector[at + self._offsets["intent"] + self.intents[state.intent]] = 1.0
-            for entity in state.entities:
-                if entity in self.entities:
-                    vector[at + self._offsets["entity"] + self.entities[entity]] = 1.0
-            if state.prev_action in self.actions:
-                vector[at + self._offsets["action"] + self.actions[state.prev_action]] = 1.0
-            if state.active_loop in self.loops:
-                vector[at + self._offsets["loop"] + self.loops[state.active_loop]] = 1.0
-            vector[at + self._offsets["present"]] = 1.0
-            for name, features in state.slots:
-                if name in self._slot_offsets:
-                    size = self.slot_sizes[name]
-                    start = at + self._slot_offsets[name]
-                    vector[start : start + min(size, len(features))] = features[:size]
+        vector = np.zeros(self.state_size * self.max_history, dtype=np.float32)
+        if recent:
+            start = (self.max_history - len(recent)) * self.state_size
+            vector[start:] = np.concatenate([self.encode_state(state) for state in recent])
         return vector
+
+    def encode_windows(self, states: Sequence[State]) -> NDArray[np.float32]:
+        """One row per history length 1 … ``max_history``: ``encode(states[-length:])``
+        for each, sharing the states' encodings."""
+        recent = list(states[-self.max_history :])
+        size = self.state_size
+        rows = np.zeros((len(recent), size * self.max_history), dtype=np.float32)
+        if not recent:
+            return rows
+        blocks = np.concatenate([self.encode_state(state) for state in recent])
+        total = len(blocks)
+        for length in range(1, len(recent) + 1):
+            rows[length - 1, -length * size :] = blocks[total - length * size :]
+        return rows
+
+    def encode_state(self, state: State) -> NDArray[np.float32]:
+        """One state's block; states repeat across turns and conversations, so each is
+        encoded once (the cache is dropped when it grows past a bound)."""
+        block = self._encoded.get(state)
+        if block is not None:
+            return block
+        block = np.zeros(self.state_size, dtype=np.float32)
+        if state.intent in self.intents:
+            block[self._offsets["intent"] + self.intents[state.intent]] = 1.0
+        for entity in state.entities:
+            if entity in self.entities:
+                block[self._offsets["entity"] + self.entities[entity]] = 1.0
+        if state.prev_action in self.actions:
+            block[self._offsets["action"] + self.actions[state.prev_action]] = 1.0
+        if state.active_loop in self.loops:
+            block[self._offsets["loop"] + self.loops[state.active_loop]] = 1.0
+        block[self._offsets["present"]] = 1.0
+        for name, features in state.slots:
+            if name in self._slot_offsets:
+                size = self.slot_sizes[name]
+                start = self._slot_offsets[name]
+                block[start : start + min(size, len(features))] = features[:size]
+        block.flags.writeable = False
+        if len(self._encoded) >= _ENCODED_STATES:
+            self._encoded.clear()
+        self._encoded[state] = block
+        return block
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -256,10 +290,7 @@ class MLPolicy(Policy):
             return {}
         if len(self.classes) == 1:
             return {self.classes[0]: 1.0}
-        window = list(states[-self.encoder.max_history :])
-        activation = np.stack(
-            [self.encoder.encode(window[-length:]) for length in range(1, len(window) + 1)]
-        )
+        activation = self.encoder.encode_windows(states)
         for index, (weights, bias) in enumerate(self.layers):
             activation = activation @ weights + bias
             if index < len(self.layers) - 1:

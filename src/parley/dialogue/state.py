@@ -18,6 +18,8 @@ from parley.dialogue.slots import Features, dialogue_slots, initial_slot_values,
 
 ENTITY_LABEL_SEPARATOR = "#"
 
+_STATES_KEY = "parley.dialogue.states"
+
 
 @dataclass(frozen=True, slots=True)
 class State:
@@ -122,19 +124,41 @@ class StateFeaturizer:
 
     def past_states(self, tracker: Tracker) -> list[State]:
         """One state before each action of the applied events, and the current state
-        last: the input a policy predicts the next action from."""
-        return self.states_of(tracker.featurized_events(), tracker.sender_id)
+        last: the input a policy predicts the next action from.
 
-    def states_of(self, events: Iterable[Event], sender_id: str = "states") -> list[State]:
-        """The states of a conversation of ``events`` (already as policies see them): one
-        before each action, and the state after the last event."""
-        replay = self.tracker(sender_id)
-        states: list[State] = []
+        A turn predicts several times while its tracker grows; the states of the events
+        seen last time are kept on the tracker and only the new events are replayed, as
+        long as the events seen then are still the start of the events now (a folded
+        loop turn changes them, and the states are computed afresh)."""
+        events = tracker.featurized_events()
+        cached = tracker.derived.get(_STATES_KEY)
+        if cached is not None:
+            seen, states, replay = cached
+            if len(events) >= len(seen) and all(a is b for a, b in zip(seen, events, strict=False)):
+                states = states[:-1]
+                self._replay_into(events[len(seen) :], replay, states)
+                tracker.derived[_STATES_KEY] = (events, states, replay)
+                return list(states)
+        replay = self.tracker(tracker.sender_id)
+        states = []
+        self._replay_into(events, replay, states)
+        tracker.derived[_STATES_KEY] = (events, states, replay)
+        return list(states)
+
+    def _replay_into(self, events: Iterable[Event], replay: Tracker, states: list[State]) -> None:
+        """Append one state before each action of ``events`` and the state after the last
+        to ``states``, replaying the events on ``replay``."""
         for event in events:
             if isinstance(event, ActionExecuted):
                 states.append(self.state(replay))
             replay.update(event)
         states.append(self.state(replay))
+
+    def states_of(self, events: Iterable[Event], sender_id: str = "states") -> list[State]:
+        """The states of a conversation of ``events`` (already as policies see them): one
+        before each action, and the state after the last event."""
+        states: list[State] = []
+        self._replay_into(events, self.tracker(sender_id), states)
         return states
 
     def training_examples(self, events: Iterable[Event]) -> list[tuple[list[State], str]]:
