@@ -132,6 +132,14 @@ class Agent:
         return [self.bot_message(message.sender_id, e) for e in result.bot_events]
 
     def handle_turn(self, message: UserMessage) -> TurnResult:
+        return self._user_turn(message, respond=True)
+
+    def log_message(self, message: UserMessage) -> TurnResult:
+        """Add the user's message to the conversation (parsed, slots filled by their
+        mappings) without predicting an answer: Rasa's ``POST /conversations/{id}/messages``."""
+        return self._user_turn(message, respond=False)
+
+    def _user_turn(self, message: UserMessage, *, respond: bool) -> TurnResult:
         with self._turn(message.sender_id, message.input_channel, message.metadata) as (
             tracker,
             result,
@@ -144,7 +152,8 @@ class Agent:
                 self._log_all(
                     tracker, result, self.actions.get(ACTION_EXTRACT_SLOTS).run(tracker, context)
                 )
-                self._predict_and_run(tracker, result, context)
+                if respond:
+                    self._predict_and_run(tracker, result, context)
             return result
 
     def execute(self, sender_id: str, action: str, *, channel: str | None = None) -> TurnResult:
@@ -169,7 +178,7 @@ class Agent:
             context = self.action_context(channel, metadata)
             self._start_session_if_due(tracker, result, context)
             yield tracker, result, context
-            self.tracker_store.append(sender_id, result.events)
+            self.tracker_store.append(sender_id, result.events, model_id=self.model_id)
 
     def tracker(self, sender_id: str) -> Tracker:
         return self.dialogue.tracker(sender_id, self.tracker_store.retrieve(sender_id))

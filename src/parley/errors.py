@@ -9,6 +9,7 @@ Catch :class:`ParleyError` to handle all of them. The tree::
     │   └── ProjectNotFoundError  the folder or a file the project needs is not there
     ├── UnknownNameError          a name (component, policy, channel, …) is not registered
     ├── ModelError                a model artifact is corrupt, unsafe, or cannot be used here
+    │   └── NoModelError          the server has no model loaded, or one that cannot converse
     ├── EventError                an event (Rasa event JSON) is malformed or of an unknown type
     ├── ActionError               an action cannot run: unknown name, or it failed
     │   └── ActionRejectedError        the action server refused to run it (HTTP 400)
@@ -81,6 +82,11 @@ class UnknownNameError(ParleyError, LookupError):
 
 class ModelError(ParleyError):
     """A model artifact is corrupt, truncated, unsafe, or was made for something else."""
+
+
+class NoModelError(ModelError):
+    """The server has no model loaded (yet), or the loaded one is NLU-only and cannot
+    converse."""
 
 
 class EventError(ParleyError, ValueError):

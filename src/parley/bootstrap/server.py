@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.types import ASGIApp
+from threadpoolctl import threadpool_limits
 
 from parley.bootstrap import action_client, load_model
 from parley.channels.socketio import SocketIOChannel, SocketIOOptions
@@ -46,6 +47,9 @@ def server(
     in the database of ``settings.database.url`` (migrated to the current schema here),
     custom actions on the action server of the settings or ``endpoints``, the REST and
     socket.io channels (``socketio``: the options of credentials.yml's ``socketio``)."""
+    # Turns run side by side on few cores and multiply only small matrices: BLAS threads
+    # would just compete with them.
+    threadpool_limits(limits=1, user_api="blas")
     database = Database.connect(str(settings.database.url))
     database.migrate()
     metrics = Metrics()

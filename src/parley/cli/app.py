@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from parley.cli import config, init, migrate, shell, test, train, validate, version
+from parley.cli import config, init, migrate, models, run, shell, test, train, validate, version
 from parley.cli.console import print_error
 from parley.errors import ParleyError
 
@@ -27,6 +27,8 @@ COMMAND_GROUPS: tuple[Callable[[typer.Typer], None], ...] = (
     init.register,
     validate.register,
     train.register,
+    run.register,
+    models.register,
     shell.register,
     test.register,
     migrate.register,

@@ -1,5 +1,6 @@
 """The outside services a command talks to: the action server of the project's
-``endpoints.yml`` (or the settings), built by the composition root."""
+``endpoints.yml`` (or the settings), built by the composition root; the channels of its
+``credentials.yml``."""
 
 from __future__ import annotations
 
@@ -16,9 +17,19 @@ from parley.settings import Settings
 
 def project_endpoints(project_dir: Path | None) -> dict[str, Any] | None:
     """``endpoints.yml`` of the project folder as written, or None."""
+    return _project_file(project_dir, "endpoints.yml")
+
+
+def project_credentials(project_dir: Path | None) -> dict[str, Any] | None:
+    """``credentials.yml`` of the project folder (which channels are open) as written, or
+    None."""
+    return _project_file(project_dir, "credentials.yml")
+
+
+def _project_file(project_dir: Path | None, name: str) -> dict[str, Any] | None:
     if project_dir is None:
         return None
-    path = project_dir / "endpoints.yml"
+    path = project_dir / name
     if not path.is_file():
         return None
     try:

@@ -105,6 +105,11 @@ class ParseResult(Model):
         return result
 
 
+MAX_TEXT_LENGTH = 10_000
+"""Longest user message the channels and the API take; a longer one is refused rather than
+tokenized (no chat user writes ten thousand characters; a flood would only cost CPU)."""
+
+
 class UserMessage(Model):
     """A message from a user, as a channel hands it to the agent."""
 

@@ -232,6 +232,25 @@ class ServerSettings(Section):
             "Parley's own pages."
         ),
     ] = []
+    max_body_size: Annotated[
+        int,
+        Allowed("number of bytes ≥ 1024"),
+        Field(
+            ge=1024,
+            description="Largest request body accepted; a larger one is refused with 413 "
+            "before it is read.",
+        ),
+    ] = 1_048_576
+    turn_threads: Annotated[
+        int,
+        Allowed("integer from 1 to 1024"),
+        Field(
+            ge=1,
+            le=1024,
+            description="Conversation turns run at once; more wait. A turn holds its thread "
+            "while it waits for the action server.",
+        ),
+    ] = 32
     production: Annotated[
         bool,
         EnvAlias("PARLEY_PRODUCTION"),
@@ -383,8 +402,9 @@ class AuthSettings(Section):
         EnvAlias("PARLEY_AUTH_TOKEN"),
         Allowed("secret string"),
         Field(
-            description="Shared token the Rasa-compatible HTTP API accepts as `?token=`, like "
-            "Rasa's `--auth-token`. Unset: that API accepts login tokens only."
+            description="Shared token the Rasa-compatible HTTP API accepts as `?token=` or "
+            "`Authorization: Bearer`, like Rasa's `--auth-token`. Unset: `parley run` makes a "
+            "random one at each start and prints it."
         ),
     ] = None
 

@@ -110,9 +110,11 @@ class RecordingStore(InMemoryTrackerStore):
         super().__init__()
         self.appends: list[tuple[str, list[Event]]] = []
 
-    def append(self, sender_id: str, events: Sequence[Event]) -> None:
+    def append(
+        self, sender_id: str, events: Sequence[Event], *, model_id: str | None = None
+    ) -> None:
         self.appends.append((sender_id, list(events)))
-        super().append(sender_id, events)
+        super().append(sender_id, events, model_id=model_id)
 
 
 def train(tmp_path: Path, domain: str = DOMAIN) -> DialogueModel:

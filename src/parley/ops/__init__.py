@@ -1,0 +1,2 @@
+"""Operating Parley: metrics, logging (and, with later issues, the production checklist and
+diagnostics)."""

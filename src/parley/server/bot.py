@@ -1,0 +1,181 @@
+"""The served assistant: the loaded model, swapped without downtime, and the conversation
+ports every turn uses.
+
+A turn takes the model that is current when it starts and finishes on it; a swap only
+replaces the reference, so turns in flight complete on the old model and the old model is
+freed when the last of them ends. Turns run in worker threads: the engine is synchronous
+and the event loop must keep accepting requests (and waiting on action servers) meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+
+from parley.agent import Agent, TurnResult
+from parley.core.events import UserUttered
+from parley.core.messages import BotMessage, UserMessage
+from parley.core.ports import ActionClient, Clock, LockStore, TrackerStore
+from parley.errors import NoModelError, ServiceError
+from parley.models.loading import LoadedModel
+from parley.ops.metrics import Metrics
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+NLU_FALLBACK = "nlu_fallback"
+
+
+@dataclass(frozen=True, eq=False)
+class ServedModel:
+    path: Path
+    model: LoadedModel
+    agent: Agent | None
+    """None for an NLU-only model: it parses but cannot converse."""
+    loaded_at: float = field(default_factory=time.time)
+
+    @property
+    def id(self) -> str:
+        return self.model.manifest.fingerprint
+
+
+class _CountingActionClient:
+    """Counts the action server's failures for ``/metrics`` and passes everything on."""
+
+    def __init__(self, inner: ActionClient, metrics: Metrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+
+    def run(self, payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self._inner.run(payload)
+        except ServiceError:
+            self._metrics.action_server_errors.inc()
+            raise
+
+
+class Bot:
+    """Implements :class:`parley.channels.channel.Conversations` for the channels."""
+
+    def __init__(
+        self,
+        load: Callable[[Path], LoadedModel],
+        *,
+        tracker_store: TrackerStore,
+        lock_store: LockStore,
+        action_client: ActionClient | None = None,
+        clock: Clock | None = None,
+        metrics: Metrics | None = None,
+        turn_threads: int = 32,
+    ) -> None:
+        self._load = load
+        self.tracker_store = tracker_store
+        self.lock_store = lock_store
+        self.metrics = metrics or Metrics()
+        self._action_client = (
+            _CountingActionClient(action_client, self.metrics) if action_client else None
+        )
+        self._clock = clock
+        self._served: ServedModel | None = None
+        self._swap = asyncio.Lock()
+        self._threads = anyio.CapacityLimiter(turn_threads)
+
+    # -- the model -----------------------------------------------------------------------
+
+    @property
+    def served(self) -> ServedModel | None:
+        return self._served
+
+    def require(self) -> ServedModel:
+        served = self._served
+        if served is None:
+            raise NoModelError(
+                "no model is loaded; train one with `parley train` and load it with "
+                "`PUT /model` or `parley run`"
+            )
+        return served
+
+    def require_agent(self) -> tuple[ServedModel, Agent]:
+        served = self.require()
+        if served.agent is None:
+            raise NoModelError(
+                f"the loaded model {served.path.name} is NLU-only: it parses but cannot "
+                "converse; train the whole model with `parley train` (without --nlu-only)"
+            )
+        return served, served.agent
+
+    async def load(self, path: Path) -> ServedModel:
+        """Load the model at ``path`` in a worker thread, then make it the served one in a
+        single assignment. A model that fails to load leaves the current one serving."""
+        async with self._swap:
+            try:
+                model = await anyio.to_thread.run_sync(self._load, path)
+                agent = None
+                if model.dialogue is not None:
+                    agent = model.agent(
+                        tracker_store=self.tracker_store,
+                        lock_store=self.lock_store,
+                        action_client=self._action_client,
+                        clock=self._clock,
+                    )
+            except Exception:
+                self.metrics.model_loads.labels("error").inc()
+                raise
+            served = ServedModel(path=path, model=model, agent=agent)
+            self._served = served
+            self.metrics.model_loads.labels("ok").inc()
+            logger.info("serving model %s (%s)", path.name, served.id[:12])
+            return served
+
+    def unload(self) -> None:
+        self._served = None
+
+    # -- turns ---------------------------------------------------------------------------
+
+    async def run(self, work: Callable[[Agent], T]) -> T:
+        """``work(agent)`` in a worker thread, on the model current now."""
+        _, agent = self.require_agent()
+        return await anyio.to_thread.run_sync(work, agent, limiter=self._threads)
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        served = self.require()
+        if served.agent is not None:
+            agent = served.agent
+            return await anyio.to_thread.run_sync(agent.parse, text, limiter=self._threads)
+        pipeline = served.model.pipeline
+        result = await anyio.to_thread.run_sync(pipeline.parse, text, limiter=self._threads)
+        return result.to_rasa()
+
+    async def turn(self, message: UserMessage) -> tuple[Agent, TurnResult]:
+        """Run one turn and count it; the agent that ran it renders its messages."""
+        channel = message.input_channel or "unknown"
+        _, agent = self.require_agent()
+        started = time.perf_counter()
+        try:
+            result = await anyio.to_thread.run_sync(
+                agent.handle_turn, message, limiter=self._threads
+            )
+        except BaseException:
+            self.metrics.turns.labels(channel, "error").inc()
+            raise
+        self.metrics.turn_seconds.labels(channel).observe(time.perf_counter() - started)
+        self.metrics.turns.labels(channel, "ok").inc()
+        if any(
+            isinstance(event, UserUttered) and event.intent_name == NLU_FALLBACK
+            for event in result.events
+        ):
+            self.metrics.nlu_fallbacks.inc()
+        return agent, result
+
+    async def handle(self, message: UserMessage) -> list[BotMessage]:
+        agent, result = await self.turn(message)
+        return [agent.bot_message(message.sender_id, event) for event in result.bot_events]

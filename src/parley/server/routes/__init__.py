@@ -1,0 +1,1 @@
+"""One module per resource; :mod:`parley.server.app` includes their routers."""

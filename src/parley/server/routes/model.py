@@ -1,0 +1,82 @@
+"""Rasa's model endpoints: replace the served model, unload it, parse a message."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from parley.core.messages import MAX_TEXT_LENGTH
+from parley.errors import ModelError
+from parley.server.auth import Authorized
+from parley.server.dependencies import BotDep
+from parley.server.errors import ApiError, responses
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["model"], dependencies=[Authorized])
+
+
+class ModelRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    model_file: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Path of the model file (`.tar.gz`) on the server's file system.",
+    )
+    model_server: dict[str, Any] | None = None
+    remote_storage: str | None = None
+
+
+class ParseRequest(BaseModel):
+    text: str = Field(max_length=MAX_TEXT_LENGTH)
+    message_id: str | None = None
+
+
+@router.put(
+    "/model",
+    status_code=204,
+    summary="Replace the served model; turns in flight finish on the old one",
+    responses=responses(400, 401, 422),
+)
+async def replace_model(request: ModelRequest, bot: BotDep) -> Response:
+    if request.model_server is not None or request.remote_storage is not None:
+        raise ApiError(
+            400,
+            "loading from a model server or remote storage is not supported here; give "
+            "`model_file`, the path of a model on the server",
+        )
+    if request.model_file is None:
+        raise ApiError(400, "give `model_file`, the path of a model file on the server")
+    path = Path(request.model_file)
+    if not path.is_file():
+        raise ApiError(400, f"there is no model file at {path} on the server")
+    try:
+        await bot.load(path)
+    except ModelError as error:
+        raise ApiError(400, f"the model at {path} cannot be loaded: {error}") from None
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/model", status_code=204, summary="Unload the served model", responses=responses(401)
+)
+async def unload_model(bot: BotDep) -> Response:
+    bot.unload()
+    return Response(status_code=204)
+
+
+@router.post(
+    "/model/parse",
+    summary="Parse a message: intent, entities, ranking",
+    responses=responses(400, 401, 409, 422),
+)
+async def parse(request: ParseRequest, bot: BotDep) -> dict[str, Any]:
+    result = await bot.parse(request.text)
+    if request.message_id is not None:
+        result["message_id"] = request.message_id
+    return result
