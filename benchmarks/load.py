@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,8 @@ DIALOGUE = [
 class Phase:
     name: str
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    """The server's CPU time (user + system) during the phase."""
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
@@ -84,6 +87,11 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -243,12 +251,24 @@ async def swapping(
     return done, failed
 
 
+async def measured(pid: int, running: Awaitable[Phase]) -> Phase:
+    """``running``'s phase, with the server's CPU time during it."""
+    before = cpu_seconds(pid)
+    phase = await running
+    phase.cpu_seconds = cpu_seconds(pid) - before
+    return phase
+
+
 def report(phase: Phase, unit: str = "turns/s") -> None:
     print(
         f"  {phase.name:<34} {phase.rate:8.0f} {unit:<7} p50 {phase.percentile(0.5):7.1f} ms"
         f"  p99 {phase.percentile(0.99):7.1f} ms  {len(phase.latencies):6d} requests"
         f"  {phase.errors} errors"
     )
+    if phase.latencies:
+        per_request = phase.cpu_seconds / len(phase.latencies) * 1000
+        share = phase.cpu_seconds / phase.seconds
+        print(f"      server CPU {per_request:.2f} ms a request, {share:.0%} of a core")
     for sample in phase.error_samples:
         print(f"      e.g. {sample}")
 
@@ -283,17 +303,24 @@ async def measure(args: argparse.Namespace, folder: Path) -> int:
             )
             # Warm up: first requests load lazily imported code and fill caches.
             await closed_loop(session, base, args.conversations, 2.0, f"{run}w")
-            no_op = await noop(session, base, args.conversations, args.seconds)
-            closed = await closed_loop(session, base, args.conversations, args.seconds, f"{run}c")
-            opened = await open_loop(
-                session,
-                base,
-                conversations=args.conversations,
-                rate=args.rate,
-                seconds=args.seconds,
-                run=f"{run}o",
-                name=f"open loop at {args.rate:.0f} turns/s",
+            pid = server.pid
+            no_op = await measured(pid, noop(session, base, args.conversations, args.seconds))
+            closed = await measured(
+                pid, closed_loop(session, base, args.conversations, args.seconds, f"{run}c")
             )
+            opened = await measured(
+                pid,
+                open_loop(
+                    session,
+                    base,
+                    conversations=args.conversations,
+                    rate=args.rate,
+                    seconds=args.seconds,
+                    run=f"{run}o",
+                    name=f"open loop at {args.rate:.0f} turns/s",
+                ),
+            )
+            before = cpu_seconds(pid)
             swap_phase, (swaps, swap_failures) = await asyncio.gather(
                 open_loop(
                     session,
@@ -306,6 +333,7 @@ async def measure(args: argparse.Namespace, folder: Path) -> int:
                 ),
                 swapping(session, base, models, args.seconds),
             )
+            swap_phase.cpu_seconds = cpu_seconds(pid) - before
             print()
             report(no_op, "req/s")
             report(closed)

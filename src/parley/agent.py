@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,6 +46,9 @@ from parley.dialogue.responses import ResponseGenerator
 from parley.errors import ActionError, ActionRejectedError, ServiceError
 
 logger = logging.getLogger(__name__)
+
+KEPT_TRACKERS = 1_000
+"""Trackers of recent conversations kept between their turns."""
 
 MAX_PREDICTIONS = 10
 """Actions per turn before the agent stops predicting (a loop in the stories, usually)."""
@@ -90,6 +95,16 @@ def parse_payload(text: str) -> dict[str, Any] | None:
     return {"text": text, "intent": intent, "entities": entities, "intent_ranking": [intent]}
 
 
+def _continues(kept: Sequence[Event], stored: Sequence[Event]) -> bool:
+    """Whether ``stored`` is ``kept`` and then more. The store hands back equal events, not
+    the same objects, so the ends are compared: whatever else writes to a conversation
+    (another process, the API's event route) adds events, which shows in the last one."""
+    if not kept:
+        return not stored
+    count = len(kept)
+    return len(stored) >= count and stored[count - 1] == kept[-1] and stored[0] == kept[0]
+
+
 @dataclass
 class TurnResult:
     events: list[Event] = field(default_factory=list)
@@ -123,6 +138,8 @@ class Agent:
         self.actions = ActionLookup(self.domain)
         self.responses = ResponseGenerator(self.domain, seed=response_seed)
         self._domain_document = domain_json(self.domain)
+        self._kept: OrderedDict[str, Tracker] = OrderedDict()
+        self._kept_guard = threading.Lock()
 
     # -- the turn ------------------------------------------------------------------------
 
@@ -173,15 +190,37 @@ class Agent:
         """One turn of a conversation: locked, its tracker loaded and a session started
         when due; the turn's events are appended to the store when the body is done."""
         with self.lock_store.lock(sender_id):
-            tracker = self.tracker(sender_id)
+            tracker = self._turn_tracker(sender_id)
             result = TurnResult()
             context = self.action_context(channel, metadata)
             self._start_session_if_due(tracker, result, context)
             yield tracker, result, context
             self.tracker_store.append(sender_id, result.events, model_id=self.model_id)
+            self._keep(tracker)
 
     def tracker(self, sender_id: str) -> Tracker:
         return self.dialogue.tracker(sender_id, self.tracker_store.retrieve(sender_id))
+
+    def _turn_tracker(self, sender_id: str) -> Tracker:
+        """The conversation's tracker for a turn: the one the previous turn ended with,
+        brought up to date, when the stored events still begin with its events (nothing
+        else changed them); else rebuilt from the events. Rebuilding replays the whole
+        session, and the policies' states with it, on every turn."""
+        events = self.tracker_store.retrieve(sender_id)
+        with self._kept_guard:
+            kept = self._kept.pop(sender_id, None)
+        if kept is not None and _continues(kept.events, events):
+            for event in events[len(kept.events) :]:
+                kept.update(event)
+            return kept
+        return self.dialogue.tracker(sender_id, events)
+
+    def _keep(self, tracker: Tracker) -> None:
+        # Only once its turn is stored: a failed turn's tracker holds events that are not.
+        with self._kept_guard:
+            self._kept[tracker.sender_id] = tracker
+            if len(self._kept) > KEPT_TRACKERS:
+                self._kept.popitem(last=False)
 
     def predict(self, tracker: Tracker) -> Prediction | None:
         return self.dialogue.predict(tracker)

@@ -26,7 +26,7 @@ from starlette.testclient import TestClient
 from tests.support.parley_server import running_parley
 
 from parley.bootstrap import load_model
-from parley.core.stores import InMemoryLockStore, InMemoryTrackerStore
+from parley.core.stores import InMemoryTrackerStore
 from parley.project.scaffold import create_starter_project
 from parley.server.app import ServerOptions, create_app
 from parley.server.bot import Bot
@@ -64,7 +64,7 @@ def _document() -> dict[str, Any]:
     serves this very document). Schemathesis' lazy ``from_fixture`` loader fails under
     pytest 9 (it reads ``request.node._nodeid``, which pytest 9 removed)."""
     app = create_app(
-        Bot(load_model, tracker_store=InMemoryTrackerStore(), lock_store=InMemoryLockStore()),
+        Bot(load_model, tracker_store=InMemoryTrackerStore()),
         ServerOptions(auth_token="unused"),
     )
     with TestClient(app) as client:

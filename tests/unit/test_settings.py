@@ -35,7 +35,6 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "server.host": ("0.0.0.0", "0.0.0.0"),
     "server.port": ("8080", 8080),
     "server.max_body_size": ("2097152", 2097152),
-    "server.turn_threads": ("8", 8),
     "server.external_url": ("https://bots.example.com/parley/", "https://bots.example.com/parley"),
     "server.cors_origins": (
         "https://a.example, https://b.example",

@@ -14,10 +14,11 @@ from threadpoolctl import threadpool_limits
 
 from parley.bootstrap import action_client, load_model
 from parley.channels.socketio import SocketIOChannel, SocketIOOptions
-from parley.core.stores import InMemoryLockStore
+from parley.core.ports import TrackerStore
 from parley.ops.metrics import Metrics
 from parley.server.app import ServerOptions, create_app
 from parley.server.bot import Bot
+from parley.server.inline import ThreadedTrackerStore
 from parley.settings import Settings
 from parley.storage.sql.database import Database
 from parley.storage.sql.tracker_store import SqlTrackerStore
@@ -53,13 +54,16 @@ def server(
     database = Database.connect(str(settings.database.url))
     database.migrate()
     metrics = Metrics()
+    store: TrackerStore = SqlTrackerStore(database)
+    if database.backend != "sqlite":
+        # Turns run on the event loop; a database across the network is waited for in a
+        # thread, so that a slow or unreachable one holds the turn and not the server.
+        store = ThreadedTrackerStore(store)
     bot = Bot(
         lambda path: load_model(path, settings=settings),
-        tracker_store=SqlTrackerStore(database),
-        lock_store=InMemoryLockStore(),
+        tracker_store=store,
         action_client=action_client(settings, endpoints, environ=environ),
         metrics=metrics,
-        turn_threads=settings.server.turn_threads,
     )
     configured = settings.auth.auth_token
     token = configured.get_secret_value() if configured else secrets.token_urlsafe(24)

@@ -12,7 +12,8 @@ go with every request.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -48,16 +49,23 @@ class HttpActionClient:
         if token:
             query[token_name] = token
         self._shown_url = _without_secrets(url)
-        self._client = httpx.Client(
-            timeout=timeout,
-            params=query,
-            headers=dict(headers or {}),
-            auth=basic_auth,
-            transport=transport,
-        )
+        options: dict[str, Any] = {
+            "timeout": timeout,
+            "params": query,
+            "headers": dict(headers or {}),
+            "auth": basic_auth,
+        }
+        self._client = httpx.Client(transport=transport, **options)
+        self._async_options = options
+        self._async_client: httpx.AsyncClient | None = None
 
     def close(self) -> None:
         self._client.close()
+
+    async def aclose(self) -> None:
+        if self._async_client is not None:
+            await self._async_client.aclose()
+            self._async_client = None
 
     def __enter__(self) -> HttpActionClient:
         return self
@@ -66,10 +74,29 @@ class HttpActionClient:
         self.close()
 
     def run(self, payload: dict[str, Any]) -> dict[str, Any]:
-        action = str(payload.get("next_action", "?"))
-        at = f"the action server at {self._shown_url}"
-        try:
+        action, at = self._describe(payload)
+        with self._failures(action, at):
             response = self._client.post(self.url, json=payload)
+        return self._answer(response, action, at)
+
+    async def run_async(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """:meth:`run` for an event loop: the server awaits the action server instead of
+        blocking while it works."""
+        action, at = self._describe(payload)
+        if self._async_client is None:
+            # Made on first use, inside the loop it belongs to.
+            self._async_client = httpx.AsyncClient(**self._async_options)
+        with self._failures(action, at):
+            response = await self._async_client.post(self.url, json=payload)
+        return self._answer(response, action, at)
+
+    def _describe(self, payload: dict[str, Any]) -> tuple[str, str]:
+        return str(payload.get("next_action", "?")), f"the action server at {self._shown_url}"
+
+    @contextmanager
+    def _failures(self, action: str, at: str) -> Iterator[None]:
+        try:
+            yield
         except httpx.TimeoutException as error:
             raise ActionServerError(
                 f"{at} did not answer custom action {action!r} within {self.timeout:g} s "
@@ -82,6 +109,8 @@ class HttpActionClient:
                 "start the action server (`rasa run actions`), or fix its URL "
                 "(PARLEY_ACTION_ENDPOINT, or endpoints.yml `action_endpoint: url:`)"
             ) from error
+
+    def _answer(self, response: httpx.Response, action: str, at: str) -> dict[str, Any]:
         status = response.status_code
         if status == httpx.codes.BAD_REQUEST:
             raise _rejection(response, action, at)

@@ -46,6 +46,7 @@ def create_app(
         if options.initial_model is not None:
             await bot.load(options.initial_model)
         yield
+        await bot.aclose()
 
     app = FastAPI(
         title="Parley",

@@ -3,13 +3,15 @@ ports every turn uses.
 
 A turn takes the model that is current when it starts and finishes on it; a swap only
 replaces the reference, so turns in flight complete on the old model and the old model is
-freed when the last of them ends. Turns run in worker threads: the engine is synchronous
-and the event loop must keep accepting requests (and waiting on action servers) meanwhile.
+freed when the last of them ends. Turns run on the event loop's thread, in greenlets whose
+waits (the conversation lock, the action server) let the loop go on (see
+:mod:`parley.server.inline`); only loading a model, seconds of work, goes to a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -27,6 +29,7 @@ from parley.core.ports import ActionClient, Clock, LockStore, TrackerStore
 from parley.errors import NoModelError, ServiceError
 from parley.models.loading import LoadedModel
 from parley.ops.metrics import Metrics
+from parley.server.inline import LoopActionClient, LoopLockStore, run_inline
 
 logger = logging.getLogger(__name__)
 
@@ -71,23 +74,28 @@ class Bot:
         load: Callable[[Path], LoadedModel],
         *,
         tracker_store: TrackerStore,
-        lock_store: LockStore,
+        lock_store: LockStore | None = None,
         action_client: ActionClient | None = None,
         clock: Clock | None = None,
         metrics: Metrics | None = None,
-        turn_threads: int = 32,
     ) -> None:
+        """``tracker_store`` is called on the loop's thread: give an in-process one, or wrap
+        one that waits on the network in :class:`~parley.server.inline.ThreadedTrackerStore`.
+        ``lock_store`` must suspend rather than block (the default
+        :class:`~parley.server.inline.LoopLockStore` does)."""
         self._load = load
         self.tracker_store = tracker_store
-        self.lock_store = lock_store
+        self.lock_store = lock_store or LoopLockStore()
         self.metrics = metrics or Metrics()
         self._action_client = (
-            _CountingActionClient(action_client, self.metrics) if action_client else None
+            _CountingActionClient(LoopActionClient(action_client), self.metrics)
+            if action_client
+            else None
         )
+        self._inner_action_client = action_client
         self._clock = clock
         self._served: ServedModel | None = None
         self._swap = asyncio.Lock()
-        self._threads = anyio.CapacityLimiter(turn_threads)
 
     # -- the model -----------------------------------------------------------------------
 
@@ -118,7 +126,7 @@ class Bot:
         single assignment. A model that fails to load leaves the current one serving."""
         async with self._swap:
             try:
-                model = await anyio.to_thread.run_sync(self._load, path)
+                model = await anyio.to_thread.run_sync(self._load_frozen, path)
                 agent = None
                 if model.dialogue is not None:
                     agent = model.agent(
@@ -136,24 +144,39 @@ class Bot:
             logger.info("serving model %s (%s)", path.name, served.id[:12])
             return served
 
+    def _load_frozen(self, path: Path) -> LoadedModel:
+        """Load the model, then move every object alive into the collector's permanent
+        generation: a model is tens of thousands of long-lived objects, and each full
+        collection would walk them all again (a third of a turn's time under load). Frozen
+        objects are still freed when their last reference goes; the thaw first lets the
+        collector reclaim cycles left by the models before."""
+        gc.unfreeze()
+        model = self._load(path)
+        gc.collect()
+        gc.freeze()
+        return model
+
     def unload(self) -> None:
         self._served = None
+
+    async def aclose(self) -> None:
+        """Close the action server's connections (at shutdown)."""
+        close = getattr(self._inner_action_client, "aclose", None)
+        if close is not None:
+            await close()
 
     # -- turns ---------------------------------------------------------------------------
 
     async def run(self, work: Callable[[Agent], T]) -> T:
-        """``work(agent)`` in a worker thread, on the model current now."""
+        """``work(agent)`` on the model current now, as a turn runs (see the module)."""
         _, agent = self.require_agent()
-        return await anyio.to_thread.run_sync(work, agent, limiter=self._threads)
+        return await run_inline(work, agent)
 
     async def parse(self, text: str) -> dict[str, Any]:
         served = self.require()
         if served.agent is not None:
-            agent = served.agent
-            return await anyio.to_thread.run_sync(agent.parse, text, limiter=self._threads)
-        pipeline = served.model.pipeline
-        result = await anyio.to_thread.run_sync(pipeline.parse, text, limiter=self._threads)
-        return result.to_rasa()
+            return served.agent.parse(text)
+        return served.model.pipeline.parse(text).to_rasa()
 
     async def turn(self, message: UserMessage) -> tuple[Agent, TurnResult]:
         """Run one turn and count it; the agent that ran it renders its messages."""
@@ -161,9 +184,7 @@ class Bot:
         _, agent = self.require_agent()
         started = time.perf_counter()
         try:
-            result = await anyio.to_thread.run_sync(
-                agent.handle_turn, message, limiter=self._threads
-            )
+            result = await run_inline(agent.handle_turn, message)
         except BaseException:
             self.metrics.turns.labels(channel, "error").inc()
             raise

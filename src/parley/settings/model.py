@@ -241,16 +241,6 @@ class ServerSettings(Section):
             "before it is read.",
         ),
     ] = 1_048_576
-    turn_threads: Annotated[
-        int,
-        Allowed("integer from 1 to 1024"),
-        Field(
-            ge=1,
-            le=1024,
-            description="Conversation turns run at once; more wait. A turn holds its thread "
-            "while it waits for the action server.",
-        ),
-    ] = 32
     production: Annotated[
         bool,
         EnvAlias("PARLEY_PRODUCTION"),

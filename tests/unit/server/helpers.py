@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from tests.support.fake_action_server import FakeActionServer
 
 import parley
-from parley.core.stores import InMemoryLockStore, InMemoryTrackerStore
+from parley.core.stores import InMemoryTrackerStore
 from parley.errors import StorageError
 from parley.server.app import ServerOptions, create_app
 from parley.server.bot import Bot
@@ -54,7 +54,7 @@ def make_served(
     bot = Bot(
         parley.load_model,
         tracker_store=store,
-        lock_store=lock_store if lock_store is not None else InMemoryLockStore(),
+        lock_store=lock_store,
         action_client=server,
     )
     app = create_app(

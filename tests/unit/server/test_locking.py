@@ -18,12 +18,12 @@ from tests.support.fake_action_server import FakeActionServer, Request, reply
 from tests.unit.server.helpers import AUTH, make_served
 
 from parley.core.events import ActionExecuted
-from parley.core.stores import InMemoryLockStore
+from parley.server.inline import LoopLockStore
 
 WAIT_S = 10.0
 
 
-class RecordingLockStore(InMemoryLockStore):
+class RecordingLockStore(LoopLockStore):
     """Counts who asked for each conversation's lock, before waiting for it."""
 
     def __init__(self) -> None:
