@@ -188,13 +188,32 @@ class Bot:
         except BaseException:
             self.metrics.turns.labels(channel, "error").inc()
             raise
-        self.metrics.turn_seconds.labels(channel).observe(time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        self.metrics.turn_seconds.labels(channel).observe(seconds)
         self.metrics.turns.labels(channel, "ok").inc()
-        if any(
-            isinstance(event, UserUttered) and event.intent_name == NLU_FALLBACK
-            for event in result.events
-        ):
+        intent = next(
+            (event.intent_name for event in result.events if isinstance(event, UserUttered)),
+            None,
+        )
+        if intent == NLU_FALLBACK:
             self.metrics.nlu_fallbacks.inc()
+        if logger.isEnabledFor(logging.DEBUG):
+            # With logging.format json, the extra fields become the record's own keys.
+            logger.debug(
+                "turn of %s on %s: %s in %.1f ms",
+                message.sender_id,
+                channel,
+                intent,
+                seconds * 1000,
+                extra={
+                    "sender_id": message.sender_id,
+                    "channel": channel,
+                    "intent": intent,
+                    "events": len(result.events),
+                    "milliseconds": round(seconds * 1000, 2),
+                    "model_id": agent.model_id,
+                },
+            )
         return agent, result
 
     async def handle(self, message: UserMessage) -> list[BotMessage]:
