@@ -18,10 +18,8 @@ import httpx
 import psycopg
 import pytest
 from sqlalchemy import text
-from tests.support.parley_process import ParleyProcess, parley_process
-from tests.support.parley_server import running_parley
+from tests.support.parley_server import ParleyProcess, parley_process, running_parley
 
-from parley.project.scaffold import create_starter_project
 from parley.storage.sql.database import Database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -38,24 +36,6 @@ SCRIPT = (
     "bye",
 )
 WEBHOOK = "/webhooks/rest/webhook"
-
-
-@pytest.fixture(scope="module")
-def trained_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The starter assistant, trained once: each server start reuses its model."""
-    project = tmp_path_factory.mktemp("faults") / "cafe"
-    create_starter_project(project)
-    import parley
-
-    parley.train(project)
-    return project
-
-
-@pytest.fixture
-def project(trained_project: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "cafe"
-    shutil.copytree(trained_project, copy)
-    return copy
 
 
 # -- helpers ------------------------------------------------------------------------------

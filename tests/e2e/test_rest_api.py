@@ -3,7 +3,6 @@ conversations kept in a real database (a SQLite file, and PostgreSQL) across a r
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,6 @@ import httpx
 import pytest
 from tests.support.parley_server import running_parley
 
-from parley.project.scaffold import create_starter_project
-
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 GREETINGS = {
@@ -21,24 +18,6 @@ GREETINGS = {
     "Hi there! What would you like to drink today?",
 }
 SIZE_QUESTIONS = {"Small, medium or large?", "Which size: small, medium or large?"}
-
-
-@pytest.fixture(scope="module")
-def trained_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The starter assistant, trained once: each server start reuses its model."""
-    project = tmp_path_factory.mktemp("e2e") / "cafe"
-    create_starter_project(project)
-    import parley
-
-    parley.train(project)
-    return project
-
-
-@pytest.fixture
-def project(trained_project: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "cafe"
-    shutil.copytree(trained_project, copy)
-    return copy
 
 
 @pytest.fixture

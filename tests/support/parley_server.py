@@ -4,7 +4,8 @@
 interpreter running the tests) with its own ``PARLEY_HOME``, ``DATABASE_URL`` and API token,
 waits until ``/ready`` answers 200, yields the base URL and the token, and stops the process
 (SIGTERM, then SIGKILL) at the end. A server that exits or does not get ready in time fails
-the test with the process's output.
+the test with the process's output. :func:`parley_process` starts it the same way and yields the
+process itself, for tests that kill it.
 
 Typical use::
 
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -75,33 +77,10 @@ def running_parley(
     with contextlib.ExitStack() as stack:
         if home is None:
             home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="parley-home-")))
-        home.mkdir(parents=True, exist_ok=True)
-        port = port or free_port()
-        token = (env or {}).get("PARLEY_AUTH_TOKEN") or secrets.token_urlsafe(16)
-        environ = {
-            **os.environ,
-            "PARLEY_HOME": str(home),
-            "DATABASE_URL": f"sqlite:///{home / 'parley.db'}",
-            "PARLEY_AUTH_TOKEN": token,
-            "NO_COLOR": "1",
-            **(env or {}),
-        }
-        # Requests to 127.0.0.1 must never go through a proxy of the environment.
-        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-            environ.pop(name, None)
-        log_path = home / f"parley-run-{port}.log"
-        log = stack.enter_context(log_path.open("wb"))
-        process = subprocess.Popen(
-            [str(PARLEY), "run", str(project_dir), "--port", str(port), *args],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=environ,
-            cwd=home,
+        served = stack.enter_context(
+            parley_process(project_dir, home=home, env=env, port=port, args=args)
         )
-        stack.callback(_stop, process)
-        base_url = f"http://127.0.0.1:{port}"
-        _wait_ready(process, base_url, log_path)
-        yield base_url, token
+        yield served.base_url, served.token
 
 
 def _wait_ready(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
@@ -127,3 +106,66 @@ def _wait_ready(process: subprocess.Popen[bytes], base_url: str, log: Path) -> N
         f"`parley run` was not ready after {READY_TIMEOUT_S:.0f} s (last /ready: {last}); "
         f"its output:\n{_output(log)}"
     )
+
+
+@dataclass(frozen=True)
+class ParleyProcess:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    token: str
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def kill(self) -> int:
+        """``SIGKILL`` the server process itself and reap it; returns its exit status."""
+        os.kill(self.process.pid, signal.SIGKILL)
+        return self.process.wait(timeout=STOP_TIMEOUT_S)
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")[-8000:]
+
+
+@contextlib.contextmanager
+def parley_process(
+    project_dir: Path,
+    *,
+    home: Path,
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+    args: tuple[str, ...] = (),
+) -> Iterator[ParleyProcess]:
+    """``parley run project_dir`` on 127.0.0.1, ready, as the process itself (``parley`` is
+    the console script of the test interpreter, run directly, so its pid is the server's):
+    for fault tests that kill it. Stopped (SIGTERM, then SIGKILL) at the end unless the test
+    killed it. The arguments are :func:`running_parley`'s; ``home`` is required, since a
+    test that kills the server restarts one on the same data."""
+    with contextlib.ExitStack() as stack:
+        home.mkdir(parents=True, exist_ok=True)
+        port = port or free_port()
+        token = (env or {}).get("PARLEY_AUTH_TOKEN") or secrets.token_urlsafe(16)
+        environ = {
+            **os.environ,
+            "PARLEY_HOME": str(home),
+            "DATABASE_URL": f"sqlite:///{home / 'parley.db'}",
+            "PARLEY_AUTH_TOKEN": token,
+            "NO_COLOR": "1",
+            **(env or {}),
+        }
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+            environ.pop(name, None)
+        log_path = home / f"parley-run-{port}.log"
+        log = stack.enter_context(log_path.open("wb"))
+        process = subprocess.Popen(
+            [str(PARLEY), "run", str(project_dir), "--port", str(port), *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=environ,
+            cwd=home,
+        )
+        stack.callback(_stop, process)
+        base_url = f"http://127.0.0.1:{port}"
+        _wait_ready(process, base_url, log_path)
+        yield ParleyProcess(process=process, base_url=base_url, token=token, log=log_path)

@@ -4,6 +4,7 @@ intent, predict and execute actions."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -27,6 +28,10 @@ class EventVerbosity(StrEnum):
     AFTER_RESTART = "AFTER_RESTART"
     NONE = "NONE"
 
+
+OutputChannel = Annotated[
+    str | None, Query(description="Accepted for Rasa compatibility; answers come back here.")
+]
 
 IncludeEvents = Annotated[
     EventVerbosity,
@@ -83,6 +88,15 @@ def _existing(agent: Agent, sender_id: str) -> list[Event]:
     if not events:
         raise ApiError(404, f"there is no conversation {sender_id!r}")
     return events
+
+
+def _require_known(kind: str, name: str, valid: Sequence[str]) -> None:
+    if name not in valid:
+        raise ApiError(
+            404,
+            f"the {kind} {name!r} is not in the domain; valid {kind}s are: "
+            + ", ".join(sorted(valid)),
+        )
 
 
 def _turn_response(agent: Agent, sender_id: str, result: TurnResult) -> TurnResponse:
@@ -179,17 +193,10 @@ async def trigger_intent(
     sender_id: SenderId,
     request: IntentRequest,
     bot: BotDep,
-    output_channel: Annotated[
-        str | None, Query(description="Accepted for Rasa compatibility; answers come back here.")
-    ] = None,
+    output_channel: OutputChannel = None,
 ) -> TurnResponse:
     _, agent = bot.require_agent()
-    if request.name not in agent.domain.intent_names:
-        raise ApiError(
-            404,
-            f"the intent {request.name!r} is not in the domain; valid intents are: "
-            + ", ".join(sorted(agent.domain.intent_names)),
-        )
+    _require_known("intent", request.name, agent.domain.intent_names)
     entities = [
         {"entity": name, "value": value} for name, value in (request.entities or {}).items()
     ]
@@ -239,17 +246,10 @@ async def execute(
     sender_id: SenderId,
     request: ActionRequest,
     bot: BotDep,
-    output_channel: Annotated[
-        str | None, Query(description="Accepted for Rasa compatibility; answers come back here.")
-    ] = None,
+    output_channel: OutputChannel = None,
 ) -> TurnResponse:
     _, agent = bot.require_agent()
-    if request.name not in agent.actions.names():
-        raise ApiError(
-            404,
-            f"the action {request.name!r} is not in the domain; see the domain's `actions` "
-            "and `responses`",
-        )
+    _require_known("action", request.name, agent.actions.names())
 
     def run(agent: Agent) -> TurnResponse:
         result = agent.execute(sender_id, request.name, channel="rest")
