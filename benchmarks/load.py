@@ -308,13 +308,13 @@ async def measure(args: argparse.Namespace, folder: Path) -> int:
             closed = await measured(
                 pid, closed_loop(session, base, args.conversations, args.seconds, f"{run}c")
             )
+            steady = {"conversations": args.conversations, "rate": args.rate}
             opened = await measured(
                 pid,
                 open_loop(
                     session,
                     base,
-                    conversations=args.conversations,
-                    rate=args.rate,
+                    **steady,
                     seconds=args.seconds,
                     run=f"{run}o",
                     name=f"open loop at {args.rate:.0f} turns/s",
@@ -325,8 +325,7 @@ async def measure(args: argparse.Namespace, folder: Path) -> int:
                 open_loop(
                     session,
                     base,
-                    conversations=args.conversations,
-                    rate=args.rate,
+                    **steady,
                     seconds=args.seconds,
                     run=f"{run}s",
                     name=f"open loop at {args.rate:.0f}/s + swaps",
