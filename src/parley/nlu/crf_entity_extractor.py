@@ -42,6 +42,7 @@ CRFsuite trains the taggers; only their plain weights are kept, and tagging runs
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -82,21 +83,22 @@ def _shape(text: str) -> str:
     return "".join(shape)[:8]
 
 
-VALUES: dict[str, Callable[[Token], str | None]] = {
-    "low": lambda t: t.norm,
-    "prefix5": lambda t: t.norm[:5],
-    "prefix2": lambda t: t.norm[:2],
-    "suffix5": lambda t: t.norm[-5:],
-    "suffix3": lambda t: t.norm[-3:],
-    "suffix2": lambda t: t.norm[-2:],
-    "suffix1": lambda t: t.norm[-1:],
-    "shape": lambda t: _shape(t.text),
-    "title": lambda t: "" if t.text.istitle() else None,
-    "upper": lambda t: "" if t.text.isupper() else None,
-    "digit": lambda t: "" if t.text.isdigit() else None,
-    "bias": lambda t: "",
+VALUES: dict[str, Callable[[str, str], str | None]] = {
+    "low": lambda text, norm: norm,
+    "prefix5": lambda text, norm: norm[:5],
+    "prefix2": lambda text, norm: norm[:2],
+    "suffix5": lambda text, norm: norm[-5:],
+    "suffix3": lambda text, norm: norm[-3:],
+    "suffix2": lambda text, norm: norm[-2:],
+    "suffix1": lambda text, norm: norm[-1:],
+    "shape": lambda text, norm: _shape(text),
+    "title": lambda text, norm: "" if text.istitle() else None,
+    "upper": lambda text, norm: "" if text.isupper() else None,
+    "digit": lambda text, norm: "" if text.isdigit() else None,
+    "bias": lambda text, norm: "",
 }
-"""Feature name → the token's value ("" for a flag that holds, None for one that does not).
+"""Feature name → the token's value from its text and its lower-cased ``norm`` (lowered once
+per token, not once per feature): "" for a flag that holds, None for one that does not.
 Rasa's names, plus Parley's ``shape``; ``bigram`` and ``pattern`` are computed below."""
 
 BIGRAM = "bigram"
@@ -380,55 +382,109 @@ def crf_items(
     known: Sequence[Sequence[str]] | None = None,
 ) -> list[dict[str, float]]:
     """Every token's CRF features: its window features plus the earlier featurizers' ones.
-    ``known`` holds each token's gazetteer tags (see :data:`KNOWN`)."""
-    # Only the values some window names: this runs for every token of every message.
-    named = {name for _, names in windows for name in names}
-    used = [(name, value) for name, value in VALUES.items() if name in named]
-    own = [{name: value(token) for name, value in used} for token in tokens]
-    if BIGRAM in named:
-        norms = [token.norm for token in tokens]
+    ``known`` holds each token's gazetteer tags (see :data:`KNOWN`).
+
+    A token's feature is ``"<offset>:<name>:<value>"`` (``"<offset>:<name>"`` for a flag) in
+    the item of the token ``offset`` places before it, so what follows ``"<offset>:"``
+    depends on the token and the window's names only: it is built once per token and names
+    (the four neighbour windows share theirs) and prefixed for each offset. The features
+    come out in the same order as window by window and name by name, which the taggers' sums
+    (and CRFsuite's training) follow."""
+    plan = _plan(tuple(windows))
+    texts = [token.text for token in tokens]
+    norms = [text.lower() for text in texts]
+    own = [
+        {name: value(text, norm) for name, value in plan.values}
+        for text, norm in zip(texts, norms, strict=True)
+    ]
+    if plan.bigram:
         for index, values in enumerate(own):
             values[BIGRAM] = f"{norms[index - 1] if index else ''}|{norms[index]}"
     has_token_features = len(token_features) == len(tokens)
     sentence: dict[str, float] = {}
-    if any(SENTENCE in names for _, names in windows):
-        words = dict.fromkeys(token.norm for token in tokens)
+    if plan.sentence:
+        words = dict.fromkeys(norms)
         # Every token carries them all, so a very long message keeps only its first words.
         sentence = {f"{SENTENCE}:{word}": 1.0 for word in list(words)[:SENTENCE_WORDS]}
-    if intent is not None and any(INTENT_FEATURE in names for _, names in windows):
+    if intent is not None and plan.intent:
         sentence[f"{INTENT_FEATURE}:{intent}"] = 1.0
-    items: list[dict[str, float]] = []
-    for index in range(len(tokens)):
-        item: dict[str, float] = {}
-        for offset, names in windows:
-            position = index + offset
-            if not 0 <= position < len(tokens):
-                continue
-            values = own[position]
+    # suffixes[position][group]: (what follows "<offset>:", weight) of that token's features
+    # for one of the plan's name groups.
+    suffixes: list[list[list[tuple[str, float]]]] = []
+    for position, values in enumerate(own):
+        groups: list[list[tuple[str, float]]] = []
+        for names, neighbour in plan.groups:
+            found: list[tuple[str, float]] = []
             for name in names:
-                if name in (SENTENCE, INTENT_FEATURE):
-                    continue
                 if name == KNOWN:
                     if known is not None:
-                        for tag in known[position]:
-                            item[f"{offset}:{KNOWN}:{tag}"] = 1.0
-                    continue
-                if name == PATTERN:
-                    if offset != 0 and has_token_features:
-                        for key, weight in token_features[position].items():
-                            if key.startswith(TOKEN_FEATURE_PREFIX):
-                                item[f"{offset}:{key}"] = weight
-                    continue
-                value = values[name]
-                if value is not None:
-                    item[f"{offset}:{name}:{value}" if value else f"{offset}:{name}"] = 1.0
+                        found.extend((f"{KNOWN}:{tag}", 1.0) for tag in known[position])
+                elif name == PATTERN:
+                    # The token's own pattern features come with the earlier featurizers'.
+                    if neighbour and has_token_features:
+                        found.extend(
+                            (key, weight)
+                            for key, weight in token_features[position].items()
+                            if key.startswith(TOKEN_FEATURE_PREFIX)
+                        )
+                else:
+                    value = values[name]
+                    if value is not None:
+                        found.append((f"{name}:{value}" if value else name, 1.0))
+            groups.append(found)
+        suffixes.append(groups)
+    length = len(tokens)
+    items: list[dict[str, float]] = []
+    for index in range(length):
+        item: dict[str, float] = {}
+        for offset, prefix, group in plan.windows:
+            position = index + offset
+            if 0 <= position < length:
+                for suffix, weight in suffixes[position][group]:
+                    item[prefix + suffix] = weight
         item.update(sentence)
         if has_token_features:
             # The earlier featurizers' own features of this token (their keys carry their
             # own window offsets, e.g. "-1:title", or "pattern:city").
-            item.update((f"f:{key}", weight) for key, weight in token_features[index].items())
+            item.update({"f:" + key: weight for key, weight in token_features[index].items()})
         items.append(item)
     return items
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What :func:`crf_items` computes for one ``windows`` setting, worked out once."""
+
+    values: tuple[tuple[str, Callable[[str, str], str | None]], ...]
+    """The :data:`VALUES` some window names, in their order there."""
+    bigram: bool
+    sentence: bool
+    intent: bool
+    groups: tuple[tuple[tuple[str, ...], bool], ...]
+    """Distinct (per-token names, whether the window is a neighbour's) of the windows, less
+    ``sentence`` and ``intent``, which every token carries once."""
+    windows: tuple[tuple[int, str, int], ...]
+    """(offset, ``"<offset>:"``, index into ``groups``) of every window."""
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(windows: tuple[tuple[int, tuple[str, ...]], ...]) -> _Plan:
+    named = {name for _, names in windows for name in names}
+    groups: dict[tuple[tuple[str, ...], bool], int] = {}
+    planned: list[tuple[int, str, int]] = []
+    for offset, names in windows:
+        own = tuple(name for name in names if name not in (SENTENCE, INTENT_FEATURE))
+        group = groups.setdefault((own, offset != 0), len(groups))
+        planned.append((offset, f"{offset}:", group))
+    return _Plan(
+        # Only the values some window names: they are computed for every token.
+        values=tuple((name, value) for name, value in VALUES.items() if name in named),
+        bigram=BIGRAM in named,
+        sentence=SENTENCE in named,
+        intent=INTENT_FEATURE in named,
+        groups=tuple(groups),
+        windows=tuple(planned),
+    )
 
 
 def _encodable(items: list[dict[str, float]], text: str) -> list[dict[str, float]]:

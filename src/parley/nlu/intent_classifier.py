@@ -75,6 +75,10 @@ class LinearModel:
     intercepts: np.ndarray[Any, Any]
     temperature: float
 
+    def __post_init__(self) -> None:
+        # Scores are summed in float64 from the intercepts; converted once, not per message.
+        self._intercepts64: np.ndarray[Any, Any] = self.intercepts.astype(np.float64)
+
     @property
     def n_features(self) -> int:
         return int(self.weights.shape[0])
@@ -146,25 +150,33 @@ class LinearModel:
     def scores(self, message: Message) -> np.ndarray[Any, Any]:
         """Raw scores of one message, without building a matrix: each feature block is
         multiplied by its own slice of the weights."""
-        total = self.intercepts.astype(np.float64)
+        total = self._intercepts64
         offset = 0
-        for _, block in features.blocks(message):
-            size = int(block.shape[-1])
-            end = offset + size
-            if end > self.n_features:
-                break
-            if sparse.issparse(block):
-                if block.nnz:
-                    rows = self.weights[offset + block.indices]
-                    total = total + block.data @ rows
+        n_features = self.n_features
+        # features.blocks inlined: this runs once per parsed message, where each numpy call
+        # and generator step shows.
+        for value in message.sentence_features.values():
+            if sparse.issparse(value):
+                end = offset + int(value.shape[-1])
+                if end > n_features:
+                    break
+                if value.nnz:
+                    rows = self.weights[value.indices + offset]
+                    total = total + value.data @ rows
             else:
+                block = np.asarray(value, dtype=np.float64).reshape(-1)
+                end = offset + int(block.shape[-1])
+                if end > n_features:
+                    break
                 total = total + block @ self.weights[offset:end]
             offset = end
-        if offset != self.n_features:
+        if offset != n_features:
             raise ModelError(
                 f"the intent model expects {self.n_features} features but the pipeline made "
                 f"{features.width(message)}; the model's featurizers do not match it, train again"
             )
+        if total is self._intercepts64:  # callers may change what they are given
+            total = total.copy()
         return total
 
     def batch_scores(self, messages: Sequence[Message]) -> np.ndarray[Any, Any]:
@@ -185,10 +197,12 @@ class LinearModel:
         """Classes by confidence, best first; ``length`` 0 keeps all of them."""
         probabilities = self.probabilities(scores)
         # Stable sort on the negated values: ties keep training order, so results repeat.
-        order = np.argsort(-probabilities, kind="stable")
+        order: list[int] = np.argsort(-probabilities, kind="stable").tolist()
         if length > 0:
             order = order[:length]
-        return [(self.classes[i], min(1.0, max(0.0, float(probabilities[i])))) for i in order]
+        # One conversion to Python floats rather than a numpy scalar read per class.
+        values: list[float] = probabilities.tolist()
+        return [(self.classes[i], min(1.0, max(0.0, values[i]))) for i in order]
 
     # ----------------------------------------------------------------- persistence
 

@@ -10,6 +10,8 @@ bytes to native code: it only reads JSON and ``.npz`` arrays, and checks them.
 
 from __future__ import annotations
 
+import math
+import operator
 import struct
 from collections.abc import Mapping, Sequence
 
@@ -34,6 +36,18 @@ _EXP_RANGE = 500.0
 """Transition weights that span less than this are summed as exp(T - max T) products, which
 cannot underflow to zero then (exp(-500) ≈ 7e-218); wider ones (only a forged file has them)
 take the slower elementwise log-sum-exp."""
+
+_PYTHON_ROWS = 50_000
+"""Taggers with at most this many state weights also keep them as Python lists (a few MB at
+most), so that a short message's scores are summed without numpy's per-call overhead."""
+_PYTHON_SUMS = 512
+"""A message whose features touch at most this many state weights has its scores summed in
+Python (a few microseconds for a short message, where the dozen numpy calls take ~15 µs);
+past it numpy's per-weight speed wins."""
+
+_PYTHON_LABELS = 8
+"""Taggers with at most this many labels (IO tags of up to seven entities) decode in Python;
+about here numpy's per-call overhead starts to pay off."""
 
 _FEATURE = np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")])
 """A feature record of a CRFsuite model file (type 0: attribute → label, 1: label → label)."""
@@ -69,6 +83,17 @@ class LinearChain:
         self._indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.intp)
         self._columns = self.state_labels.astype(np.intp)
         self._index = {name: number for number, name in enumerate(self.attributes)}
+        # The same weights as Python (label, weight) pairs per attribute name, for summing
+        # a short message's scores in Python (see _PYTHON_SUMS); None for a large model.
+        self._rows: dict[str, tuple[tuple[int, float], ...]] | None = None
+        if len(self.state_weights) <= _PYTHON_ROWS:
+            bounds = self._indptr.tolist()
+            pairs = list(zip(self.state_labels.tolist(), self.state_weights.tolist(), strict=True))
+            self._rows = {
+                name: tuple(pairs[bounds[number] : bounds[number + 1]])
+                for number, name in enumerate(self.attributes)
+                if bounds[number + 1] > bounds[number]
+            }
         # exp(transitions - their maximum), for the forward–backward sums; exact as long as
         # no entry underflows, which holds when the weights span less than _EXP_RANGE.
         self._top = float(self.transitions.max()) if self.transitions.size else 0.0
@@ -76,6 +101,16 @@ class LinearChain:
         self._exp_transitions = (
             np.exp(self.transitions - self._top) if spread < _EXP_RANGE else None
         )
+        # For few labels, Viterbi and forward–backward run on Python lists: their numpy
+        # calls on arrays of a few numbers cost microseconds each, most of a short message's
+        # tagging. Rows and columns of the transitions and of their exp, as lists.
+        self._exp_rows: list[list[float]] | None = None
+        self._exp_columns: list[list[float]] = []
+        self._transition_columns: list[list[float]] = []
+        if self._exp_transitions is not None and len(self.labels) <= _PYTHON_LABELS:
+            self._exp_rows = self._exp_transitions.tolist()
+            self._exp_columns = self._exp_transitions.T.tolist()
+            self._transition_columns = self.transitions.T.tolist()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LinearChain):
@@ -98,12 +133,24 @@ class LinearChain:
         if not items:
             return [], []
         scores = self.scores(items)
-        path = self._viterbi(scores)
-        marginals = self._marginals(scores, path)
-        return [self.labels[label] for label in path], marginals.tolist()
+        if self._exp_rows is not None:
+            table = scores.tolist()
+            path = self._python_viterbi(table)
+            confidences = self._python_marginals(table, path)
+        else:
+            path = self._viterbi(scores)
+            confidences = self._marginals(scores, path).tolist()
+        return [self.labels[label] for label in path], confidences
 
     def scores(self, items: Sequence[Mapping[str, float]]) -> npt.NDArray[np.float64]:
         """tokens × labels: each token's summed state weights per label."""
+        if self._rows is not None:
+            python = self._python_scores(items)
+            if python is not None:
+                return python
+        return self._numpy_scores(items)
+
+    def _numpy_scores(self, items: Sequence[Mapping[str, float]]) -> npt.NDArray[np.float64]:
         index = self._index
         positions: list[int] = []
         columns: list[int] = []
@@ -130,6 +177,85 @@ class LinearChain:
         cells = token * size + self._columns[where]
         flat = np.bincount(cells, weights=weight, minlength=len(items) * size)
         return flat.astype(np.float64, copy=False).reshape(len(items), size)
+
+    def _python_scores(
+        self, items: Sequence[Mapping[str, float]]
+    ) -> npt.NDArray[np.float64] | None:
+        """:meth:`scores` summed in Python, or None once more than :data:`_PYTHON_SUMS`
+        weights are met (numpy is faster then). It adds the same products to each cell in
+        the same order as ``np.bincount`` there, so the floats are the same."""
+        assert self._rows is not None
+        rows = self._rows
+        size = len(self.labels)
+        table = [0.0] * (len(items) * size)
+        budget = _PYTHON_SUMS
+        for position, item in enumerate(items):
+            base = position * size
+            for key, value in item.items():
+                row = rows.get(key)
+                if row is None:
+                    continue
+                budget -= len(row)
+                if budget < 0:
+                    return None
+                for label, weight in row:
+                    table[base + label] += weight * value
+        return np.array(table, dtype=np.float64).reshape(len(items), size)
+
+    def _python_viterbi(self, scores: list[list[float]]) -> list[int]:
+        """:meth:`_viterbi` for few labels in Python lists: the same sums and the same first
+        best, so the same path."""
+        columns = self._transition_columns
+        best = scores[0]
+        back: list[list[int]] = []
+        for row in scores[1:]:
+            pointers: list[int] = []
+            following: list[float] = []
+            for column, score in zip(columns, row, strict=True):
+                candidates = list(map(operator.add, best, column))
+                top = max(candidates)
+                pointers.append(candidates.index(top))
+                following.append(top + score)
+            back.append(pointers)
+            best = following
+        path = [best.index(max(best))]
+        for pointers in reversed(back):
+            path.append(pointers[path[-1]])
+        path.reverse()
+        return path
+
+    def _python_marginals(self, scores: list[list[float]], path: Sequence[int]) -> list[float]:
+        """:meth:`_marginals` (the exp shortcut) for few labels in Python lists; the same
+        sums up to rounding in the last bits."""
+        assert self._exp_rows is not None
+        rows, columns, top_transition = self._exp_rows, self._exp_columns, self._top
+        alpha = [scores[0]]
+        for row in scores[1:]:
+            before = alpha[-1]
+            top = max(before)
+            weights = [math.exp(value - top) for value in before]
+            shift = top + top_transition
+            alpha.append(
+                [
+                    math.log(sum(map(operator.mul, weights, column))) + shift + score
+                    for column, score in zip(columns, row, strict=True)
+                ]
+            )
+        beta = [[0.0] * len(self.labels)]
+        for row in reversed(scores[1:]):
+            after = [score + value for score, value in zip(row, beta[-1], strict=True)]
+            top = max(after)
+            weights = [math.exp(value - top) for value in after]
+            shift = top + top_transition
+            beta.append([math.log(sum(map(operator.mul, line, weights))) + shift for line in rows])
+        beta.reverse()
+        last = alpha[-1]
+        top = max(last)
+        log_z = math.log(sum(math.exp(value - top) for value in last)) + top
+        return [
+            math.exp(forward[label] + backward[label] - log_z)
+            for forward, backward, label in zip(alpha, beta, path, strict=True)
+        ]
 
     def _viterbi(self, scores: npt.NDArray[np.float64]) -> list[int]:
         length, size = scores.shape

@@ -53,6 +53,8 @@ def _symbols(text: str, start: int, end: int, tokens: list[Token]) -> None:
 
 
 def _is_unspaced(word: str) -> bool:
+    if word.isascii():  # most words; no ASCII character is of those scripts
+        return False
     return any(unicodedata.name(ch, "").startswith(_UNSPACED_SCRIPTS) for ch in word[:4])
 
 
