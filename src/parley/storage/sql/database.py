@@ -6,6 +6,11 @@ SQLite (the default) runs in WAL mode, so readers never wait for the writer, wit
 ``kill -9``), and only an operating-system crash or power loss can take the last commits
 back. ``?synchronous=full`` on the URL trades write speed for surviving those too.
 
+The stores run their statements on driver cursors (:meth:`Database.fetch`,
+:meth:`Database.write`). On a SQLite file these come from a few long-lived connections of
+Parley's own, in explicit transactions, rather than from SQLAlchemy's pool: a turn on the
+event loop then pays for its SQL and its commit, not for lending a connection twice.
+
 PostgreSQL connections are checked before use (``pool_pre_ping``), so a restarted server,
 or connections it closed, cost one failed call at most: the next one reconnects.
 
@@ -17,12 +22,13 @@ silent fall-back to another store.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
@@ -30,6 +36,7 @@ from alembic.util import CommandError
 from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.pool import StaticPool
 
 from parley.errors import StorageError
@@ -41,6 +48,8 @@ _BUSY_TIMEOUT_MS = 5_000
 _CONNECT_TIMEOUT_S = 5
 # Any constant will do: it only has to be the same in every Parley process.
 _MIGRATION_LOCK = 0x7061726C6579
+
+T = TypeVar("T")
 
 _UNREACHABLE_FIX = (
     "check that the database is running and reachable and that DATABASE_URL is right; "
@@ -55,12 +64,26 @@ class Database:
     connection to the stores and turn every database failure into a ``StorageError``.
     """
 
-    def __init__(self, engine: Engine, *, sqlite_path: Path | None = None) -> None:
+    def __init__(
+        self, engine: Engine, *, sqlite_path: Path | None = None, synchronous: str = "normal"
+    ) -> None:
         self.engine = engine
         self._sqlite_path = sqlite_path
+        self._sqlite_name = str(sqlite_path)
+        # The stores' connections to a SQLite file (an in-memory database has one, shared
+        # through SQLAlchemy's pool, so it goes that way).
+        self._sqlite_pool = (
+            _SqlitePool(sqlite_path, synchronous) if sqlite_path is not None else None
+        )
         # The (device, inode) of the SQLite file once it exists: see `_check_sqlite_file`.
         self._sqlite_file: tuple[int, int] | None = None
         self._guard = threading.Lock()
+        # SQLite has one writer at a time. Writers of this process queue on this lock
+        # rather than in SQLite's busy handler, which sleeps and retries: under load, that
+        # polling (and the deadlock of two readers upgrading to writers) cost most turns.
+        self._sqlite_writer: AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 10, check: bool = True) -> Database:
@@ -73,6 +96,7 @@ class Database:
         parsed = _parse_url(url)
         backend = parsed.get_backend_name()
         sqlite_path: Path | None = None
+        synchronous = "normal"
         options: dict[str, Any] = {}
         if backend == "sqlite":
             parsed, synchronous = _sqlite_synchronous(parsed)
@@ -104,7 +128,7 @@ class Database:
             ) from None
         if backend == "sqlite":
             _configure_sqlite(engine, synchronous)
-        database = cls(engine, sqlite_path=sqlite_path)
+        database = cls(engine, sqlite_path=sqlite_path, synchronous=synchronous)
         if check:
             database.ping()
         return database
@@ -144,12 +168,86 @@ class Database:
             dialect = sqlite.dialect(paramstyle="named")
         return str(statement.compile(dialect=dialect))
 
+    def fetch(self, sql: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+        """The rows of one query in driver SQL (see :meth:`compile`), read from one
+        snapshot; nothing is committed."""
+        if self._sqlite_pool is not None:
+            return self._sqlite_fetch(self._sqlite_pool, sql, params)
+        with self._lend(begin=False) as conn:
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+            finally:
+                cursor.close()
+
+    def write(self, work: Callable[[DBAPICursor], T]) -> T:
+        """``work(cursor)`` in one transaction: committed when it returns, rolled back (all
+        of it) when it raises. Its statements are driver SQL (see :meth:`compile`)."""
+        if self._sqlite_pool is not None:
+            return self._sqlite_write(self._sqlite_pool, work)
+        with self._lend(begin=True) as conn:
+            cursor = conn.connection.cursor()
+            try:
+                return work(cursor)
+            finally:
+                cursor.close()
+
+    def _sqlite_fetch(
+        self, pool: _SqlitePool, sql: str, params: dict[str, Any]
+    ) -> Sequence[Sequence[Any]]:
+        self._check_sqlite_file()
+        try:
+            conn = pool.take()
+        except sqlite3.Error as error:
+            raise self._sqlite_error(error) from error
+        try:
+            rows: list[Any] = conn.execute(sql, params).fetchall()
+        except BaseException as error:
+            pool.release_failed(conn, error)
+            if isinstance(error, sqlite3.Error):
+                raise self._sqlite_error(error) from error
+            raise
+        pool.give(conn)
+        return rows
+
+    def _sqlite_write(self, pool: _SqlitePool, work: Callable[[DBAPICursor], T]) -> T:
+        self._check_sqlite_file()
+        with self._sqlite_writer:
+            try:
+                conn = pool.take()
+            except sqlite3.Error as error:
+                raise self._sqlite_error(error) from error
+            try:
+                cursor = conn.cursor()
+                # The write lock from the start: waited for here (busy timeout) while
+                # another process holds it.
+                cursor.execute("BEGIN IMMEDIATE")
+                result = work(cast(DBAPICursor, cursor))
+                cursor.execute("COMMIT")
+            except BaseException as error:
+                pool.release_failed(conn, error)
+                if isinstance(error, sqlite3.Error):
+                    raise self._sqlite_error(error) from error
+                raise
+            pool.give(conn)
+            return result
+
+    def _sqlite_error(self, error: sqlite3.Error) -> StorageError:
+        wrapped: exc.StatementError = exc.DBAPIError.instance(
+            None, None, error, sqlite3.Error, dialect=self.engine.dialect
+        )
+        return self.error(wrapped)
+
     @contextmanager
     def _lend(self, *, begin: bool) -> Iterator[Connection]:
         self._check_sqlite_file()
         driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
         try:
-            with self.engine.begin() if begin else self.engine.connect() as conn:
+            with (
+                self._sqlite_writer if begin else nullcontext(),
+                self.engine.begin() if begin else self.engine.connect() as conn,
+            ):
                 try:
                     yield conn
                 except driver_error as error:
@@ -202,9 +300,9 @@ class Database:
     # -- operations ----------------------------------------------------------------------
 
     def ping(self) -> None:
-        """Raise ``StorageError`` unless the database answers a query now."""
-        with self.connection() as conn:
-            conn.execute(text("SELECT 1")).scalar_one()
+        """Raise ``StorageError`` unless the database answers a query now, on the
+        connections the stores use."""
+        self.fetch("SELECT 1", {})
 
     def migrate(self) -> None:
         """Bring the schema up to the newest revision; does nothing when it is there.
@@ -230,7 +328,12 @@ class Database:
 
     def close(self) -> None:
         """Close every pooled connection. The object stays usable: it reconnects."""
+        self._dispose()
+
+    def _dispose(self) -> None:
         self.engine.dispose()
+        if self._sqlite_pool is not None:
+            self._sqlite_pool.dispose()
 
     # -- SQLite file watch ---------------------------------------------------------------
 
@@ -255,10 +358,12 @@ class Database:
         if path is None:
             return
         try:
-            stat = os.stat(path)
+            stat = os.stat(self._sqlite_name)
             identity: tuple[int, int] | None = (stat.st_dev, stat.st_ino)
         except OSError:
             identity = None
+        if identity is not None and identity == self._sqlite_file:
+            return  # the common case; `_sqlite_file` is set once, so no lock is needed
         with self._guard:
             if self._sqlite_file is None:
                 # Not created yet (the first connection creates it), or first sight of it.
@@ -268,7 +373,7 @@ class Database:
             if identity == self._sqlite_file:
                 return
         # Connections to the vanished file must not serve again once it is back.
-        self.engine.dispose()
+        self._dispose()
         state = "is gone" if identity is None else "was replaced by another file"
         raise StorageError(
             f"the SQLite database {path} {state} since Parley opened it; put the file back "
@@ -323,18 +428,104 @@ def _make_parent(path: Path, url: URL) -> None:
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
+        _tune_sqlite(dbapi_connection, synchronous)
+
+
+def _tune_sqlite(dbapi_connection: Any, synchronous: str) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # WAL: readers and the writer do not block each other, and a commit is one
+        # append to the log. With synchronous=NORMAL the log is written (not fsynced)
+        # at each commit: a killed process loses nothing, an OS crash may lose the
+        # last commits (FULL fsyncs every commit and loses nothing).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+class _SqliteConnection(sqlite3.Connection):
+    generation = 0
+    """The :class:`_SqlitePool` generation it was opened in."""
+
+
+class _SqlitePool:
+    """Open connections to a SQLite file, each used by one thread at a time, tuned like
+    the engine's. pysqlite's own transaction handling is off (``isolation_level=None``):
+    a connection is in a transaction only between the ``BEGIN`` and the ``COMMIT`` or
+    ``ROLLBACK`` of :meth:`Database.write`, and is back in the pool outside of one.
+
+    :meth:`dispose` closes the idle ones and retires those lent: they are closed when
+    given back. A connection of an older generation is never lent again.
+    """
+
+    def __init__(self, path: Path, synchronous: str, *, keep: int = 8) -> None:
+        self._path = str(path)
+        self._synchronous = synchronous
+        self._keep = keep
+        # list.pop and list.append are atomic: lending takes no lock.
+        self._idle: list[_SqliteConnection] = []
+        self._generation = 0
+        self._disposing = threading.Lock()
+
+    def take(self) -> _SqliteConnection:
+        idle = self._idle
+        while idle:
+            try:
+                conn = idle.pop()
+            except IndexError:  # another thread took the last one
+                break
+            if conn.generation == self._generation:
+                return conn
+            conn.close()
+        generation = self._generation
+        conn = sqlite3.connect(
+            self._path,
+            isolation_level=None,
+            check_same_thread=False,
+            factory=_SqliteConnection,
+        )
         try:
-            # WAL: readers and the writer do not block each other, and a commit is one
-            # append to the log. With synchronous=NORMAL the log is written (not fsynced)
-            # at each commit: a killed process loses nothing, an OS crash may lose the
-            # last commits (FULL fsyncs every commit and loses nothing).
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
-            cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-        finally:
-            cursor.close()
+            _tune_sqlite(conn, self._synchronous)
+        except BaseException:
+            conn.close()
+            raise
+        conn.generation = generation
+        return conn
+
+    def give(self, conn: _SqliteConnection) -> None:
+        if conn.generation != self._generation or len(self._idle) >= self._keep:
+            conn.close()
+        else:
+            self._idle.append(conn)
+
+    def release_failed(self, conn: _SqliteConnection, error: BaseException) -> None:
+        """Give back a connection whose work raised ``error``: rolled back to no
+        transaction, or closed when that fails or the connection itself may be broken."""
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        except BaseException:
+            conn.close()
+            return
+        if isinstance(error, sqlite3.Error) and not isinstance(error, sqlite3.IntegrityError):
+            # The file went away, the disk failed, the schema is missing…: a new
+            # connection costs little next to trusting this one again.
+            conn.close()
+            return
+        self.give(conn)
+
+    def dispose(self) -> None:
+        with self._disposing:
+            self._generation += 1
+        while self._idle:
+            try:
+                conn = self._idle.pop()
+            except IndexError:
+                break
+            conn.close()
 
 
 def _missing_schema(reason: str) -> bool:
