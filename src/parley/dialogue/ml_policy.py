@@ -38,6 +38,9 @@ WEIGHTS_FILE = "weights.npz"
 MAX_LAYERS = 4
 
 
+_REMEMBERED_ANSWERS = 50_000
+"""State windows whose answer a policy keeps (a few hundred bytes each)."""
+
 _ENCODED_STATES = 100_000
 """States an encoder keeps encoded (a few KB each at most)."""
 
@@ -217,6 +220,10 @@ class MLPolicy(Policy):
         self.encoder: StateEncoder | None = None
         self.classes: list[str] = []
         self.layers: list[tuple[NDArray[np.float32], NDArray[np.float32]]] = []
+        self._answers: dict[tuple[State, ...], dict[str, float]] = {}
+        """The network's answer per window of states: conversations walk the same few
+        paths, so most windows come again, and a dictionary hit is cheaper than the
+        network's few small products."""
 
     def train(self, data: TrainingData, context: PolicyContext) -> None:
         from scipy import sparse  # noqa: PLC0415
@@ -280,6 +287,7 @@ class MLPolicy(Policy):
                 (np.asarray(w, dtype=np.float32), np.asarray(b, dtype=np.float32)) for w, b in pairs
             ]
         self.classes = [self.classes[int(i)] for i in model_classes]
+        self._answers.clear()
 
     def probabilities(self, states: Sequence[State]) -> dict[str, float]:
         """The network's action probabilities, averaged over the last 1, 2, … max_history
@@ -290,7 +298,17 @@ class MLPolicy(Policy):
             return {}
         if len(self.classes) == 1:
             return {self.classes[0]: 1.0}
-        activation = self.encoder.encode_windows(states)
+        window = tuple(states[-self.encoder.max_history :])
+        answer = self._answers.get(window)
+        if answer is None:
+            answer = self._network(self.encoder, window)
+            if len(self._answers) >= _REMEMBERED_ANSWERS:
+                self._answers.clear()
+            self._answers[window] = answer
+        return dict(answer)
+
+    def _network(self, encoder: StateEncoder, states: Sequence[State]) -> dict[str, float]:
+        activation = encoder.encode_windows(states)
         for index, (weights, bias) in enumerate(self.layers):
             activation = activation @ weights + bias
             if index < len(self.layers) - 1:
