@@ -3,6 +3,7 @@ and the database, kept apart so that commands which never serve do not import th
 
 from __future__ import annotations
 
+import gc
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ from parley.server.inline import ThreadedTrackerStore
 from parley.settings import Settings
 from parley.storage.sql.database import Database
 from parley.storage.sql.tracker_store import SqlTrackerStore
+
+GC_THRESHOLDS = (50_000, 20, 100)
+"""Allocations before a young collection, and young (then middle) collections before an
+older one; Python's defaults are (700, 10, 10)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,11 @@ def server(
     # Turns run side by side on few cores and multiply only small matrices: BLAS threads
     # would just compete with them.
     threadpool_limits(limits=1, user_api="blas")
+    # A server keeps many long-lived objects (cached sessions, trackers, the model): with
+    # the default thresholds, full collections walked them every few hundred turns and
+    # stalled every conversation for tens of milliseconds. Turns free their garbage by
+    # reference counting; the collector only has cycles to find, so it may run seldom.
+    gc.set_threshold(*GC_THRESHOLDS)
     database = Database.connect(str(settings.database.url))
     database.migrate()
     metrics = Metrics()
