@@ -13,6 +13,7 @@ from parley.cli import console, report
 from parley.cli.config import settings_loader
 from parley.cli.model_files import model_path
 from parley.cli.train import train
+from parley.models.artifact import read_manifest
 from parley.project.scaffold import create_starter_project
 
 DEMO_DIR = Path("demo")
@@ -46,7 +47,7 @@ def run(
             "--model",
             "-m",
             metavar="FILE",
-            help="Serve this model file instead of training the project.",
+            help="Serve this model file (or a project's newest) instead of training the project.",
             show_default=False,
         ),
     ] = None,
@@ -60,7 +61,10 @@ def run(
         train(ctx, directory=project)
         served = model_path(project)
     else:
-        served = model
+        served = model_path(model)
+    # Checked here, so that a wrong or damaged file is an error message, not a traceback
+    # from the server's start-up.
+    read_manifest(served)
     loader = settings_loader(ctx)
     overrides: dict[str, Any] = {}
     if host is not None:

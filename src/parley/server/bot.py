@@ -181,9 +181,9 @@ class Bot:
     async def turn(self, message: UserMessage) -> tuple[Agent, TurnResult]:
         """Run one turn and count it; the agent that ran it renders its messages."""
         channel = message.input_channel or "unknown"
-        _, agent = self.require_agent()
         started = time.perf_counter()
         try:
+            _, agent = self.require_agent()
             result = await run_inline(agent.handle_turn, message)
         except BaseException:
             self.metrics.turns.labels(channel, "error").inc()
