@@ -149,10 +149,10 @@ class Bot:
         generation: a model is tens of thousands of long-lived objects, and each full
         collection would walk them all again (a third of a turn's time under load). Frozen
         objects are still freed when their last reference goes; the thaw first lets the
-        collector reclaim cycles left by the models before."""
+        collector's next full run reclaim cycles left by the models before (not now: a full
+        collection here would stall every conversation while the model swaps)."""
         gc.unfreeze()
         model = self._load(path)
-        gc.collect()
         gc.freeze()
         return model
 
