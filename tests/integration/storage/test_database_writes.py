@@ -23,14 +23,6 @@ from parley.storage.sql import Database, SqlTrackerStore
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    database = Database.connect(database_url)
-    database.migrate()
-    yield database
-    database.close()
-
-
 def insert(sender: str) -> str:
     return (
         "INSERT INTO conversations (environment, sender_id, created_at, updated_at) "

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +35,6 @@ from parley.errors import EventError, StorageError
 from parley.storage.sql import Database, SqlTrackerStore
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    database = Database.connect(database_url)
-    database.migrate()
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -197,41 +197,38 @@ class Database:
         self, pool: _SqlitePool, sql: str, params: dict[str, Any]
     ) -> Sequence[Sequence[Any]]:
         self._check_sqlite_file()
+        with self._sqlite_connection(pool) as conn:
+            rows: list[Any] = conn.execute(sql, params).fetchall()
+            return rows
+
+    def _sqlite_write(self, pool: _SqlitePool, work: Callable[[DBAPICursor], T]) -> T:
+        self._check_sqlite_file()
+        with self._sqlite_writer, self._sqlite_connection(pool) as conn:
+            cursor = conn.cursor()
+            # The write lock from the start: waited for here (busy timeout) while
+            # another process holds it.
+            cursor.execute("BEGIN IMMEDIATE")
+            result = work(cast(DBAPICursor, cursor))
+            cursor.execute("COMMIT")
+            return result
+
+    @contextmanager
+    def _sqlite_connection(self, pool: _SqlitePool) -> Iterator[sqlite3.Connection]:
+        """A connection of ``pool`` for the block: given back when it ends, handed to the
+        pool's repair when it raises (rolled back, or closed when broken); SQLite's errors
+        come out as ``StorageError``."""
         try:
             conn = pool.take()
         except sqlite3.Error as error:
             raise self._sqlite_error(error) from error
         try:
-            rows: list[Any] = conn.execute(sql, params).fetchall()
+            yield conn
         except BaseException as error:
             pool.release_failed(conn, error)
             if isinstance(error, sqlite3.Error):
                 raise self._sqlite_error(error) from error
             raise
         pool.give(conn)
-        return rows
-
-    def _sqlite_write(self, pool: _SqlitePool, work: Callable[[DBAPICursor], T]) -> T:
-        self._check_sqlite_file()
-        with self._sqlite_writer:
-            try:
-                conn = pool.take()
-            except sqlite3.Error as error:
-                raise self._sqlite_error(error) from error
-            try:
-                cursor = conn.cursor()
-                # The write lock from the start: waited for here (busy timeout) while
-                # another process holds it.
-                cursor.execute("BEGIN IMMEDIATE")
-                result = work(cast(DBAPICursor, cursor))
-                cursor.execute("COMMIT")
-            except BaseException as error:
-                pool.release_failed(conn, error)
-                if isinstance(error, sqlite3.Error):
-                    raise self._sqlite_error(error) from error
-                raise
-            pool.give(conn)
-            return result
 
     def _sqlite_error(self, error: sqlite3.Error) -> StorageError:
         wrapped: exc.StatementError = exc.DBAPIError.instance(
