@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -163,14 +164,44 @@ def test_sqlite_turns_reuse_one_tuned_connection(sqlite_database: Database) -> N
     assert not conn.in_transaction
     pragmas = {
         name: conn.execute(f"PRAGMA {name}").fetchone()[0]
-        for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")
+        for name in (
+            "journal_mode",
+            "synchronous",
+            "busy_timeout",
+            "foreign_keys",
+            "wal_autocheckpoint",
+        )
     }
     assert pragmas == {
         "journal_mode": "wal",
         "synchronous": 1,
         "busy_timeout": 5000,
         "foreign_keys": 1,
+        "wal_autocheckpoint": 0,
     }
+
+
+def test_the_log_reaches_the_database_file_from_a_thread_of_its_own(
+    sqlite_database: Database, sqlite_url: str
+) -> None:
+    """The stores' connections never checkpoint (a commit would pause every turn while
+    it copies); the checkpoint thread moves the log into the file."""
+    store = SqlTrackerStore(sqlite_database)
+    path = Path(sqlite_url.removeprefix("sqlite:///"))
+    before = path.stat().st_size
+    for n in range(300):
+        store.append(f"sender-{n}", [UserUttered(text="x" * 2000)])
+    deadline = time.monotonic() + 10
+    while path.stat().st_size <= before and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling for the checkpoint thread, not a timing assertion
+    assert path.stat().st_size > before + 300 * 2000
+    checkpointer = sqlite_database._checkpointer
+    assert checkpointer is not None
+    thread = checkpointer._thread
+    assert thread is not None
+    assert thread.is_alive()
+    sqlite_database.close()
+    assert not thread.is_alive()
 
 
 def test_sqlite_full_synchronous_reaches_the_stores_connections(sqlite_url: str) -> None:

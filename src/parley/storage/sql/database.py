@@ -21,6 +21,7 @@ silent fall-back to another store.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -40,6 +41,8 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.pool import StaticPool
 
 from parley.errors import StorageError
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -75,6 +78,7 @@ class Database:
         self._sqlite_pool = (
             _SqlitePool(sqlite_path, synchronous) if sqlite_path is not None else None
         )
+        self._checkpointer = _Checkpointer(sqlite_path) if sqlite_path is not None else None
         # The (device, inode) of the SQLite file once it exists: see `_check_sqlite_file`.
         self._sqlite_file: tuple[int, int] | None = None
         self._guard = threading.Lock()
@@ -203,6 +207,8 @@ class Database:
 
     def _sqlite_write(self, pool: _SqlitePool, work: Callable[[DBAPICursor], T]) -> T:
         self._check_sqlite_file()
+        if self._checkpointer is not None:
+            self._checkpointer.start()
         with self._sqlite_writer, self._sqlite_connection(pool) as conn:
             cursor = conn.cursor()
             # The write lock from the start: waited for here (busy timeout) while
@@ -328,6 +334,8 @@ class Database:
         self._dispose()
 
     def _dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self.engine.dispose()
         if self._sqlite_pool is not None:
             self._sqlite_pool.dispose()
@@ -428,7 +436,7 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
         _tune_sqlite(dbapi_connection, synchronous)
 
 
-def _tune_sqlite(dbapi_connection: Any, synchronous: str) -> None:
+def _tune_sqlite(dbapi_connection: Any, synchronous: str, *, checkpoints: bool = True) -> None:
     cursor = dbapi_connection.cursor()
     try:
         # WAL: readers and the writer do not block each other, and a commit is one
@@ -439,8 +447,65 @@ def _tune_sqlite(dbapi_connection: Any, synchronous: str) -> None:
         cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if not checkpoints:
+            # The committing thread would otherwise copy the log into the database file
+            # (and fsync it) every thousand pages: a pause of every conversation served
+            # on that thread. A _Checkpointer does it in a thread of its own.
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
     finally:
         cursor.close()
+
+
+class _Checkpointer:
+    """Copies a SQLite file's write-ahead log into the database file every second, from a
+    thread of its own, so that no committing turn pays for it. PASSIVE: it never waits for
+    (nor blocks) readers or the writer; what it cannot copy now it copies next time. It
+    opens the file read-write without creating it: a file moved away must not come back
+    as an empty database."""
+
+    def __init__(self, path: Path, interval_s: float = 1.0) -> None:
+        self._uri = f"{path.as_uri()}?mode=rw"
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._guard = threading.Lock()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        with self._guard:
+            if self._thread is None:
+                self._stop.clear()
+                self._thread = threading.Thread(
+                    target=self._run, name="parley-sqlite-checkpoints", daemon=True
+                )
+                self._thread.start()
+
+    def stop(self) -> None:
+        with self._guard:
+            thread, self._thread = self._thread, None
+            self._stop.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        try:
+            while not self._stop.wait(self._interval_s):
+                try:
+                    if conn is None:
+                        conn = sqlite3.connect(self._uri, uri=True, isolation_level=None)
+                        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as error:
+                    # The file is away, or busy: the stores report it; try again later.
+                    logger.debug("SQLite checkpoint skipped: %s", error)
+                    if conn is not None:
+                        conn.close()
+                        conn = None
+        finally:
+            if conn is not None:
+                conn.close()
 
 
 class _SqliteConnection(sqlite3.Connection):
@@ -485,7 +550,7 @@ class _SqlitePool:
             factory=_SqliteConnection,
         )
         try:
-            _tune_sqlite(conn, self._synchronous)
+            _tune_sqlite(conn, self._synchronous, checkpoints=False)
         except BaseException:
             conn.close()
             raise
