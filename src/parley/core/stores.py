@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Generic, TypeVar
 
 from parley.core.events import ActionExecuted, Event
 from parley.core.tracker import ACTION_SESSION_START
+
+L = TypeVar("L")
 
 
 def session_start(events: Sequence[Event]) -> int | None:
@@ -62,28 +65,44 @@ class InMemoryTrackerStore:
             return sorted(self._events)
 
 
-class InMemoryLockStore:
-    """One lock per conversation, dropped when nobody holds or waits for it."""
+class KeyedLocks(Generic[L]):
+    """One lock per key, made by ``make`` on first use and dropped when nobody holds or
+    waits for it, so that a long-running server keeps no lock per conversation ever seen.
+    How a lock is taken is the caller's: a thread waits, a greenlet suspends."""
 
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+    def __init__(self, make: Callable[[], L]) -> None:
+        self._make = make
+        self._locks: dict[str, tuple[L, int]] = {}
         self._guard = threading.Lock()
 
     @contextmanager
-    def lock(self, sender_id: str) -> Iterator[None]:
+    def claimed(self, key: str) -> Iterator[L]:
+        """The lock of ``key``, counted as in use (held or waited for) for the block."""
         with self._guard:
-            lock, users = self._locks.get(sender_id, (threading.Lock(), 0))
-            self._locks[sender_id] = (lock, users + 1)
+            entry = self._locks.get(key)
+            lock, users = entry if entry is not None else (self._make(), 0)
+            self._locks[key] = (lock, users + 1)
         try:
-            with lock:
-                yield
+            yield lock
         finally:
             with self._guard:
-                lock, users = self._locks[sender_id]
+                lock, users = self._locks[key]
                 if users <= 1:
-                    del self._locks[sender_id]
+                    del self._locks[key]
                 else:
-                    self._locks[sender_id] = (lock, users - 1)
+                    self._locks[key] = (lock, users - 1)
+
+
+class InMemoryLockStore:
+    """One thread lock per conversation."""
+
+    def __init__(self) -> None:
+        self._locks = KeyedLocks(threading.Lock)
+
+    @contextmanager
+    def lock(self, sender_id: str) -> Iterator[None]:
+        with self._locks.claimed(sender_id) as lock, lock:
+            yield
 
 
 class SystemClock:

@@ -15,7 +15,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,14 +28,13 @@ from parley.core.messages import BotMessage, UserMessage
 from parley.core.ports import ActionClient, Clock, LockStore, TrackerStore
 from parley.errors import NoModelError, ServiceError
 from parley.models.loading import LoadedModel
+from parley.nlu.fallback import FALLBACK_INTENT
 from parley.ops.metrics import Metrics
 from parley.server.inline import LoopActionClient, LoopLockStore, run_inline
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-NLU_FALLBACK = "nlu_fallback"
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,7 +43,6 @@ class ServedModel:
     model: LoadedModel
     agent: Agent | None
     """None for an NLU-only model: it parses but cannot converse."""
-    loaded_at: float = field(default_factory=time.time)
 
     @property
     def id(self) -> str:
@@ -112,14 +110,14 @@ class Bot:
             )
         return served
 
-    def require_agent(self) -> tuple[ServedModel, Agent]:
+    def require_agent(self) -> Agent:
         served = self.require()
         if served.agent is None:
             raise NoModelError(
                 f"the loaded model {served.path.name} is NLU-only: it parses but cannot "
                 "converse; train the whole model with `parley train` (without --nlu-only)"
             )
-        return served, served.agent
+        return served.agent
 
     async def load(self, path: Path) -> ServedModel:
         """Load the model at ``path`` in a worker thread, then make it the served one in a
@@ -169,7 +167,7 @@ class Bot:
 
     async def run(self, work: Callable[[Agent], T]) -> T:
         """``work(agent)`` on the model current now, as a turn runs (see the module)."""
-        _, agent = self.require_agent()
+        agent = self.require_agent()
         return await run_inline(work, agent)
 
     async def parse(self, text: str) -> dict[str, Any]:
@@ -183,7 +181,7 @@ class Bot:
         channel = message.input_channel or "unknown"
         started = time.perf_counter()
         try:
-            _, agent = self.require_agent()
+            agent = self.require_agent()
             result = await run_inline(agent.handle_turn, message)
         except BaseException:
             self.metrics.turns.labels(channel, "error").inc()
@@ -195,7 +193,7 @@ class Bot:
             (event.intent_name for event in result.events if isinstance(event, UserUttered)),
             None,
         )
-        if intent == NLU_FALLBACK:
+        if intent == FALLBACK_INTENT:
             self.metrics.nlu_fallbacks.inc()
         if logger.isEnabledFor(logging.DEBUG):
             # With logging.format json, the extra fields become the record's own keys.

@@ -22,6 +22,7 @@ from sqlalchemy.util.concurrency import await_, greenlet_spawn
 
 from parley.core.events import Event
 from parley.core.ports import ActionClient, TrackerStore
+from parley.core.stores import KeyedLocks
 
 T = TypeVar("T")
 
@@ -37,26 +38,16 @@ class LoopLockStore:
     would block the only thread, and with it the turn holding the lock)."""
 
     def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._locks = KeyedLocks(asyncio.Lock)
 
     @contextmanager
     def lock(self, sender_id: str) -> Iterator[None]:
-        lock, users = self._locks.get(sender_id, (None, 0))
-        if lock is None:
-            lock = asyncio.Lock()
-        self._locks[sender_id] = (lock, users + 1)
-        try:
+        with self._locks.claimed(sender_id) as lock:
             await_(lock.acquire())
             try:
                 yield
             finally:
                 lock.release()
-        finally:
-            lock, users = self._locks[sender_id]
-            if users <= 1:
-                del self._locks[sender_id]
-            else:
-                self._locks[sender_id] = (lock, users - 1)
 
 
 @runtime_checkable

@@ -3,7 +3,6 @@ intent, predict and execute actions."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -14,10 +13,10 @@ from pydantic import BaseModel, Field
 from parley.agent import Agent, TurnResult
 from parley.core.events import Event, events_from_rasa
 from parley.core.messages import MAX_TEXT_LENGTH, UserMessage
-from parley.core.tracker import Tracker
 from parley.server.auth import Authorized
 from parley.server.dependencies import BotDep, SenderId
 from parley.server.errors import ApiError, responses
+from parley.server.inline import run_inline
 
 router = APIRouter(prefix="/conversations", tags=["conversations"], dependencies=[Authorized])
 
@@ -77,10 +76,16 @@ class TurnResponse(BaseModel):
     messages: list[dict[str, Any]]
 
 
-def _tracker_json(agent: Agent, sender_id: str, include: EventVerbosity) -> dict[str, Any]:
-    return agent.dialogue.tracker(sender_id, agent.tracker_store.retrieve_all(sender_id)).to_rasa(
-        events=include.value.lower()
-    )
+def _tracker_json(
+    agent: Agent,
+    sender_id: str,
+    include: EventVerbosity,
+    events: Sequence[Event] | None = None,
+) -> dict[str, Any]:
+    """Rasa's tracker JSON of ``events`` (default: every stored event of the conversation)."""
+    if events is None:
+        events = agent.tracker_store.retrieve_all(sender_id)
+    return agent.dialogue.tracker(sender_id, events).to_rasa(events=include.value.lower())
 
 
 def _existing(agent: Agent, sender_id: str) -> list[Event]:
@@ -117,18 +122,17 @@ async def tracker(
     include_events: IncludeEvents = EventVerbosity.AFTER_RESTART,
     until: Annotated[
         float | None,
-        Query(description="Only events up to this time (seconds since the epoch)."),
+        Query(
+            allow_inf_nan=False,
+            description="Only events up to this time (seconds since the epoch).",
+        ),
     ] = None,
 ) -> dict[str, Any]:
-    if until is not None and not math.isfinite(until):
-        raise ApiError(422, "`until` must be a finite number of seconds since the epoch")
-
     def read(agent: Agent) -> dict[str, Any]:
         events = _existing(agent, sender_id)
         if until is not None:
             events = [event for event in events if event.timestamp <= until]
-        state: Tracker = agent.dialogue.tracker(sender_id, events)
-        return state.to_rasa(events=include_events.value.lower())
+        return _tracker_json(agent, sender_id, include_events, events)
 
     return await bot.run(read)
 
@@ -195,7 +199,7 @@ async def trigger_intent(
     bot: BotDep,
     output_channel: OutputChannel = None,
 ) -> TurnResponse:
-    _, agent = bot.require_agent()
+    agent = bot.require_agent()
     _require_known("intent", request.name, agent.domain.intent_names)
     entities = [
         {"entity": name, "value": value} for name, value in (request.entities or {}).items()
@@ -213,7 +217,7 @@ async def trigger_intent(
         },
     )
     agent, result = await bot.turn(message)
-    return await bot.run(lambda _: _turn_response(agent, sender_id, result))
+    return await run_inline(_turn_response, agent, sender_id, result)
 
 
 @router.post(
@@ -248,7 +252,7 @@ async def execute(
     bot: BotDep,
     output_channel: OutputChannel = None,
 ) -> TurnResponse:
-    _, agent = bot.require_agent()
+    agent = bot.require_agent()
     _require_known("action", request.name, agent.actions.names())
 
     def run(agent: Agent) -> TurnResponse:
