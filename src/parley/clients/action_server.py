@@ -48,7 +48,7 @@ class HttpActionClient:
         query = dict(params or {})
         if token:
             query[token_name] = token
-        self._shown_url = _without_secrets(url)
+        self._at = f"the action server at {_without_secrets(url)}"
         options: dict[str, Any] = {
             "timeout": timeout,
             "params": query,
@@ -74,7 +74,7 @@ class HttpActionClient:
         self.close()
 
     def run(self, payload: dict[str, Any]) -> dict[str, Any]:
-        action, at = self._describe(payload)
+        action, at = _action_name(payload), self._at
         with self._failures(action, at):
             response = self._client.post(self.url, json=payload)
         return self._answer(response, action, at)
@@ -82,16 +82,13 @@ class HttpActionClient:
     async def run_async(self, payload: dict[str, Any]) -> dict[str, Any]:
         """:meth:`run` for an event loop: the server awaits the action server instead of
         blocking while it works."""
-        action, at = self._describe(payload)
+        action, at = _action_name(payload), self._at
         if self._async_client is None:
             # Made on first use, inside the loop it belongs to.
             self._async_client = httpx.AsyncClient(**self._async_options)
         with self._failures(action, at):
             response = await self._async_client.post(self.url, json=payload)
         return self._answer(response, action, at)
-
-    def _describe(self, payload: dict[str, Any]) -> tuple[str, str]:
-        return str(payload.get("next_action", "?")), f"the action server at {self._shown_url}"
 
     @contextmanager
     def _failures(self, action: str, at: str) -> Iterator[None]:
@@ -122,6 +119,10 @@ class HttpActionClient:
                 f"{_excerpt(response)}; its log tells why"
             )
         return _reply(response, action, at)
+
+
+def _action_name(payload: dict[str, Any]) -> str:
+    return str(payload.get("next_action", "?"))
 
 
 def _reply(response: httpx.Response, action: str, at: str) -> dict[str, Any]:

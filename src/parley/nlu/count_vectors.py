@@ -232,7 +232,7 @@ class CountVectorsFeaturizer(Component):
                 words = [
                     oov_token if w in oov_words or (known and w not in known) else w for w in words
                 ]
-            stop = self._stop if self._stop is not None else self._stop_words()
+            stop = self._stop_words()
             if stop:
                 words = [w for w in words if w not in stop]
             if high == 1:
@@ -323,6 +323,7 @@ class CountVectorsFeaturizer(Component):
         # n-gram vocabulary are its terms split on spaces; OOV replacement needs them.
         if self.config["analyzer"] == "word":
             self._known_words = frozenset(w for term in vocabulary for w in term.split(" "))
+        self._empty_row = _empty_row(len(vocabulary))
 
     @property
     def size(self) -> int:
@@ -358,8 +359,6 @@ class CountVectorsFeaturizer(Component):
     def process(self, message: Message) -> None:
         indices, values = self._row(message)
         row = self._empty_row
-        if row.shape[1] != self.size:  # the vocabulary changed (train, load)
-            row = self._empty_row = _empty_row(self.size)
         # scipy's constructor spends ~25 µs choosing and checking index dtypes, about as
         # long as the rest of this featurizer; a copy of an empty row of the right shape
         # given arrays of the dtypes the constructor would pick (sorted, unique indices, so

@@ -207,8 +207,9 @@ class Database:
 
     def _sqlite_write(self, pool: _SqlitePool, work: Callable[[DBAPICursor], T]) -> T:
         self._check_sqlite_file()
-        if self._checkpointer is not None:
-            self._checkpointer.start()
+        checkpointer = self._checkpointer
+        if checkpointer is not None:  # always, with a pool: made together in __init__
+            checkpointer.start()
         with self._sqlite_writer, self._sqlite_connection(pool) as conn:
             cursor = conn.cursor()
             # The write lock from the start: waited for here (busy timeout) while
@@ -331,9 +332,6 @@ class Database:
 
     def close(self) -> None:
         """Close every pooled connection. The object stays usable: it reconnects."""
-        self._dispose()
-
-    def _dispose(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.stop()
         self.engine.dispose()
@@ -378,7 +376,7 @@ class Database:
             if identity == self._sqlite_file:
                 return
         # Connections to the vanished file must not serve again once it is back.
-        self._dispose()
+        self.close()
         state = "is gone" if identity is None else "was replaced by another file"
         raise StorageError(
             f"the SQLite database {path} {state} since Parley opened it; put the file back "

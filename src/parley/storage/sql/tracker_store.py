@@ -84,6 +84,13 @@ def _json_codec() -> tuple[Callable[[Any], str], Callable[[str], Any]]:
 _encode, _decode = _json_codec()
 
 
+def _extended(held: tuple[Event, ...], new: Sequence[Event]) -> tuple[Event, ...]:
+    """The latest session once ``new`` events follow the ``held`` ones: from the last
+    session start among the new events, if there is one."""
+    start = session_start(new)
+    return held + tuple(new) if start is None else tuple(new[start:])
+
+
 @dataclass(frozen=True, slots=True)
 class _Session:
     """A conversation's latest session as last read or written by this process."""
@@ -126,9 +133,7 @@ class SqlTrackerStore:
             )
             if not rows:
                 return list(cached.events)
-            new = self._decode(sender_id, rows)
-            start = session_start(new)
-            session = cached.events + tuple(new) if start is None else tuple(new[start:])
+            session = _extended(cached.events, self._decode(sender_id, rows))
             self._remember(sender_id, _Session(cached.conversation_id, rows[-1][0], session))
             return list(session)
 
@@ -169,13 +174,14 @@ class SqlTrackerStore:
 
         conversation_id, base = self.database.write(write)
         if cached is not None and cached.last_seq == base:
-            session = cached.events + tuple(written) if start is None else tuple(written[start:])
+            held = cached.events
         elif base == 0:
-            session = tuple(written if start is None else written[start:])
+            held = ()
         else:
             # Rows of another process lie between what we hold and what we wrote: the
             # next retrieve reads them (and ours) after the cached seq.
             return
+        session = _extended(held, written)
         self._remember(sender_id, _Session(conversation_id, base + count, session))
 
     def exists(self, sender_id: str) -> bool:
