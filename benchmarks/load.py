@@ -13,7 +13,10 @@ generator each have a core of their own:
 * **open loop** — turns arrive at ``--rate`` per second spread over the conversations,
   whatever the server's speed: the latency users would see at that load (p50, p99);
 * **swap** — the open loop again while the model is replaced with ``PUT /model`` every
-  second (alternating two models): failed requests during swaps.
+  second (alternating two models): failed requests during swaps;
+* **training** — the open loop again while training jobs run back to back
+  (``POST /api/projects/default/train``; each runs in the server's child process): the
+  latency users see while a model trains, against the open loop's (issue 6: flat).
 
 It prints each phase's turns (or requests) per second, p50 and p99 latency and errors, the
 ratio of closed-loop turns/s to no-op req/s, and the server's resident memory (after the
@@ -251,6 +254,25 @@ async def swapping(
     return done, failed
 
 
+async def training(session: aiohttp.ClientSession, base: str, seconds: float) -> tuple[int, int]:
+    """Keep a training job running for ``seconds``: (jobs finished, jobs failed)."""
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    finished = failed = 0
+    stop = time.perf_counter() + seconds
+    while time.perf_counter() < stop:
+        async with session.post(f"{base}/api/projects/default/train", json={}, headers=auth) as r:
+            job = await r.json()
+        while True:
+            await asyncio.sleep(0.25)
+            async with session.get(f"{base}/api/jobs/{job['id']}", headers=auth) as r:
+                state = (await r.json())["status"]
+            if state in {"succeeded", "failed", "cancelled"}:
+                finished += 1
+                failed += state != "succeeded"
+                break
+    return finished, failed
+
+
 async def measured(pid: int, running: Awaitable[Phase]) -> Phase:
     """``running``'s phase, with the server's CPU time during it."""
     before = cpu_seconds(pid)
@@ -333,21 +355,46 @@ async def measure(args: argparse.Namespace, folder: Path) -> int:
                 swapping(session, base, models, args.seconds),
             )
             swap_phase.cpu_seconds = cpu_seconds(pid) - before
+            before = cpu_seconds(pid)
+            train_phase, (jobs, job_failures) = await asyncio.gather(
+                open_loop(
+                    session,
+                    base,
+                    **steady,
+                    seconds=args.seconds,
+                    run=f"{run}t",
+                    name=f"open loop at {args.rate:.0f}/s + training",
+                ),
+                training(session, base, args.seconds),
+            )
+            train_phase.cpu_seconds = cpu_seconds(pid) - before
             print()
             report(no_op, "req/s")
             report(closed)
             report(opened)
             report(swap_phase)
+            report(train_phase)
             print()
             ratio = closed.rate / no_op.rate if no_op.rate else float("nan")
             print(f"  closed-loop turns/s ÷ no-op req/s: {ratio:.2f}")
             print(f"  model swaps during load: {swaps} ({swap_failures} failed)")
             print(
+                f"  training jobs during load: {jobs} ({job_failures} failed); p99 "
+                f"{train_phase.percentile(0.99):.1f} ms against {opened.percentile(0.99):.1f} ms "
+                "without"
+            )
+            print(
                 f"  server RSS: {idle_rss:.0f} MB with the demo model loaded, "
                 f"peak {peak_rss_mb(server.pid):.0f} MB"
             )
-            failures = no_op.errors + closed.errors + opened.errors + swap_phase.errors
-            return 1 if failures or swap_failures else 0
+            failures = (
+                no_op.errors
+                + closed.errors
+                + opened.errors
+                + swap_phase.errors
+                + train_phase.errors
+            )
+            return 1 if failures or swap_failures or job_failures else 0
     finally:
         server.send_signal(signal.SIGTERM)
         try:

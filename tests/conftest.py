@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from tests.support.parley_server import drop_home_databases
 
 # Real SQLite and PostgreSQL databases for tests: sqlite_url, postgres_url, database_url.
 pytest_plugins = ["tests.support.databases"]
@@ -86,3 +87,9 @@ def shared_bot(request: pytest.FixtureRequest) -> Path:
     _require_shared()
     bot: Path = request.param
     return bot
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The PostgreSQL databases of the servers the tests started (a run with
+    ``DATABASE_URL`` on PostgreSQL) go with the run."""
+    drop_home_databases()

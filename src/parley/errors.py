@@ -8,6 +8,9 @@ Catch :class:`ParleyError` to handle all of them. The tree::
     │   ├── ProjectExistsError    the folder for a new project is not empty, or is a file
     │   └── ProjectNotFoundError  the folder or a file the project needs is not there
     ├── UnknownNameError          a name (component, policy, channel, …) is not registered
+    ├── NotFoundError             a project, model, job or environment does not exist
+    ├── ConflictError             the request contradicts what is stored (a name taken, …)
+    ├── PermissionDeniedError     the caller lacks the permission a write needs
     ├── ModelError                a model artifact is corrupt, unsafe, or cannot be used here
     │   └── NoModelError          the server has no model loaded, or one that cannot converse
     ├── EventError                an event (Rasa event JSON) is malformed or of an unknown type
@@ -16,7 +19,8 @@ Catch :class:`ParleyError` to handle all of them. The tree::
     ├── StorageError              the database cannot be reached, or refused a read or write
     └── ServiceError              a service Parley calls did not answer usefully
         ├── DucklingError         Duckling is down, timed out, or cannot use the time zones
-        └── ActionServerError     the action server is down, too slow, or answered nonsense
+        ├── ActionServerError     the action server is down, too slow, or answered nonsense
+        └── ModelServerError      the model server is down, refused, or sent no usable model
 
 Each message says what is wrong and how to fix it, naming the valid options where
 there is a closed set of them. User-facing commands print the message, never a traceback.
@@ -80,6 +84,33 @@ class UnknownNameError(ParleyError, LookupError):
         )
 
 
+class NotFoundError(ParleyError, LookupError):
+    """A project, model, job or environment named in a request does not exist; the
+    message lists the valid names where there are few enough to list."""
+
+    def __init__(self, kind: str, name: str, valid: Iterable[str] | None = None) -> None:
+        self.kind = kind
+        self.name = name
+        self.valid = sorted(valid) if valid is not None else None
+        message = f"no {kind} {name!r}"
+        if self.valid is not None:
+            message += f"; the {kind}s are: {', '.join(self.valid) or '(none)'}"
+        super().__init__(message)
+
+
+class ConflictError(ParleyError):
+    """The request contradicts what is stored: a name already taken, a tagged model to
+    delete, a finished job to cancel. The message says how to resolve it."""
+
+
+class PermissionDeniedError(ParleyError):
+    """The caller is authenticated but lacks ``permission``."""
+
+    def __init__(self, permission: str) -> None:
+        self.permission = permission
+        super().__init__(f"this needs the permission {permission!r}, which the caller lacks")
+
+
 class ModelError(ParleyError):
     """A model artifact is corrupt, truncated, unsafe, or was made for something else."""
 
@@ -127,3 +158,9 @@ class ActionServerError(ServiceError):
     """The action server did not answer usefully (refused connection, timeout, an error
     status other than 400, a reply that is not the Rasa SDK's JSON). The conversation goes
     on: the user gets the fallback response and the error is logged."""
+
+
+class ModelServerError(ServiceError):
+    """The model server did not answer usefully (refused connection, timeout, a broken
+    transfer, an error status other than 304 and 404, a model without an ETag). The bot goes
+    on serving the model it has and tries again at the next pull."""

@@ -30,6 +30,7 @@ from parley.core.stores import InMemoryTrackerStore
 from parley.project.scaffold import create_starter_project
 from parley.server.app import ServerOptions, create_app
 from parley.server.bot import Bot
+from parley.server.environments import Environments
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -64,7 +65,10 @@ def _document() -> dict[str, Any]:
     serves this very document). Schemathesis' lazy ``from_fixture`` loader fails under
     pytest 9 (it reads ``request.node._nodeid``, which pytest 9 removed)."""
     app = create_app(
-        Bot(load_model, tracker_store=InMemoryTrackerStore()),
+        Environments(
+            {"production": Bot(load_model, tracker_store=InMemoryTrackerStore())},
+            project="default",
+        ),
         ServerOptions(auth_token="unused"),
     )
     with TestClient(app) as client:

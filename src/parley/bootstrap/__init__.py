@@ -158,18 +158,23 @@ def train(
     seed: int = 0,
     force: bool = False,
     nlu_only: bool = False,
+    progress: Callable[[str, float], None] | None = None,
 ) -> TrainingResult:
     """Train the project folder ``project`` (NLU and dialogue; only the NLU with
     ``nlu_only``) into ``out`` (default ``<project>/models``); a model of the same data and
-    config already there is reused unless ``force``. Raises :class:`ProjectError` listing
-    every error of an invalid project."""
+    config already there is reused unless ``force``. ``progress`` is called with (step,
+    fraction done) as training goes. Raises :class:`ProjectError` listing every error of an
+    invalid project."""
     from parley.project import load_project  # noqa: PLC0415
     from parley.training.model import train_model  # noqa: PLC0415
 
     root = Path(project)
     loaded = load_project(root)
     context = nlu_context(
-        settings or Settings(), seed=seed, language=loaded.config.language or "en"
+        settings or Settings(),
+        seed=seed,
+        language=loaded.config.language or "en",
+        progress=progress,
     )
     return train_model(
         loaded,

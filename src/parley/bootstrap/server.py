@@ -6,7 +6,9 @@ from __future__ import annotations
 import gc
 import secrets
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +16,21 @@ from starlette.types import ASGIApp
 from threadpoolctl import threadpool_limits
 
 from parley.bootstrap import action_client, load_model
+from parley.bootstrap.jobs import ManagedJobQueue, job_queue
+from parley.bootstrap.platform import Platform, platform
 from parley.channels.socketio import SocketIOChannel, SocketIOOptions
+from parley.clients.model_server import ModelServerClient
+from parley.core.model_record import ModelRecord
 from parley.core.ports import TrackerStore
+from parley.errors import ConfigurationError, ConflictError
 from parley.ops.metrics import Metrics
+from parley.project.files import project_files
 from parley.server.app import ServerOptions, create_app
 from parley.server.bot import Bot
+from parley.server.environments import Environments
 from parley.server.inline import ThreadedTrackerStore
+from parley.server.model_follower import ModelFollower, ModelSource, RegistrySource
+from parley.server.services import Services
 from parley.settings import Settings
 from parley.storage.sql.database import Database
 from parley.storage.sql.tracker_store import SqlTrackerStore
@@ -29,30 +40,50 @@ GC_THRESHOLDS = (50_000, 20, 100)
 older one; Python's defaults are (700, 10, 10)."""
 
 
+class Role(StrEnum):
+    """What a server process does (``parley serve --role``)."""
+
+    ALL = "all"
+    """The platform API, every environment's conversations, and (without Redis) the
+    training worker in a child process: the embedded default."""
+    BOT = "bot"
+    """Conversations of one environment (``environments.serve_environment``), on the
+    model its tag names: pulled from ``model_server.url``, or read from the registry."""
+
+
 @dataclass(frozen=True)
 class Server:
-    """A composed bot server: its ASGI app, the served assistant and the API token."""
+    """A composed server: its ASGI app, the environments it serves and the API token."""
 
     app: ASGIApp
-    bot: Bot
+    environments: Environments
     auth_token: str
     token_generated: bool
     """True when no token was configured and one was made for this start."""
     database: Database
+    queue: ManagedJobQueue | None = None
+
+    def close(self) -> None:
+        """Release what the app's lifespan does not: the job queue, the database."""
+        if self.queue is not None:
+            self.queue.close()
+        self.database.close()
 
 
 def server(
     settings: Settings,
     *,
-    model: Path | None,
     endpoints: Mapping[str, Any] | None,
     environ: Mapping[str, str],
     socketio: Mapping[str, Any] | None = None,
+    role: Role = Role.ALL,
 ) -> Server:
-    """The bot server the settings describe, serving ``model`` once started: conversations
-    in the database of ``settings.database.url`` (migrated to the current schema here),
-    custom actions on the action server of the settings or ``endpoints``, the REST and
-    socket.io channels (``socketio``: the options of credentials.yml's ``socketio``)."""
+    """The server the settings describe: conversations in the database of
+    ``settings.database.url`` (migrated to the current schema here), one environment per
+    ``environments.names`` (the bot role: ``environments.serve_environment`` alone), each on
+    the model its tag names; custom actions on the action server of the settings or
+    ``endpoints``; the REST and socket.io channels (``socketio``: the options of
+    credentials.yml's ``socketio``)."""
     # Turns run side by side on few cores and multiply only small matrices: BLAS threads
     # would just compete with them.
     threadpool_limits(limits=1, user_api="blas")
@@ -64,31 +95,131 @@ def server(
     database = Database.connect(str(settings.database.url))
     database.migrate()
     metrics = Metrics()
-    store: TrackerStore = SqlTrackerStore(database)
-    if database.backend != "sqlite":
-        # Turns run on the event loop; a database across the network is waited for in a
-        # thread, so that a slow or unreachable one holds the turn and not the server.
-        store = ThreadedTrackerStore(store)
-    bot = Bot(
-        lambda path: load_model(path, settings=settings),
-        tracker_store=store,
-        action_client=action_client(settings, endpoints, environ=environ),
-        metrics=metrics,
-    )
+    actions = action_client(settings, endpoints, environ=environ)
+    project = settings.environments.project
+
+    def bot(environment: str) -> Bot:
+        store: TrackerStore = SqlTrackerStore(database, environment=environment)
+        if database.backend != "sqlite":
+            # Turns run on the event loop; a database across the network is waited for in
+            # a thread, so that a slow or unreachable one holds the turn and not the server.
+            store = ThreadedTrackerStore(store)
+        return Bot(
+            lambda path: load_model(path, settings=settings),
+            tracker_store=store,
+            action_client=actions,
+            metrics=metrics,
+            environment=environment,
+        )
+
+    services: Services | None = None
+    queue: ManagedJobQueue | None = None
+    if role is Role.BOT:
+        name = settings.environments.serve_environment
+        if name is None:
+            raise ConfigurationError(
+                "a bot server serves one environment: set environments.serve_environment "
+                f"(PARLEY_SERVE_ENVIRONMENT or --environment) to one of "
+                f"{', '.join(settings.environments.names)}"
+            )
+        environments = Environments({name: bot(name)}, project=project)
+        follower = ModelFollower(
+            environments,
+            _bot_source(settings, database),
+            interval=settings.model_server.pull_interval,
+        )
+    else:
+        stores = platform(settings, database)
+        _ensure_project(stores, project)
+        environments = Environments(
+            {name: bot(name) for name in settings.environments.names}, project=project
+        )
+        follower = ModelFollower(
+            environments, RegistrySource(stores.registry, project), interval=FOLLOW_INTERVAL
+        )
+        queue = job_queue(settings, stores)
+        services = Services(
+            projects=stores.projects,
+            registry=stores.registry,
+            jobs=stores.jobs,
+            queue=queue,
+            follower=follower,
+        )
     configured = settings.auth.auth_token
     token = configured.get_secret_value() if configured else secrets.token_urlsafe(24)
-    channel = SocketIOChannel(bot, SocketIOOptions.from_credentials(socketio))
+    channel = SocketIOChannel(environments, SocketIOOptions.from_credentials(socketio))
     app = create_app(
-        bot,
+        environments,
         ServerOptions(
             auth_token=token,
             max_body_size=settings.server.max_body_size,
+            max_upload_size=settings.server.max_upload_size,
             cors_origins=[str(origin) for origin in settings.server.cors_origins],
-            initial_model=model,
             ping=database.ping,
         ),
+        services=services,
+        follower=follower,
         wrap=channel.asgi_app,
     )
+    if queue is not None:
+        queue.start()
     return Server(
-        app=app, bot=bot, auth_token=token, token_generated=configured is None, database=database
+        app=app,
+        environments=environments,
+        auth_token=token,
+        token_generated=configured is None,
+        database=database,
+        queue=queue,
     )
+
+
+FOLLOW_INTERVAL = 0.5
+"""Seconds between two reads of the registry's tags: a tag changed by another process
+reaches serving within this (one changed here, at once)."""
+
+
+def _bot_source(settings: Settings, database: Database) -> ModelSource:
+    url = settings.model_server.url
+    if url is None:
+        # Replicas sharing the database read the registry themselves.
+        return RegistrySource(platform(settings, database).registry, settings.environments.project)
+    token = settings.model_server.token
+    return ModelServerClient(
+        str(url),
+        project=settings.environments.project,
+        token=token.get_secret_value() if token else None,
+        cache_dir=settings.home / "cache" / "model-server",
+    )
+
+
+def _ensure_project(stores: Platform, name: str) -> None:
+    if name not in stores.projects.names():
+        with suppress(ConflictError):  # another process made it meanwhile
+            stores.projects.create(name)
+
+
+def deploy_project(
+    stores: Platform, project: str, folder: Path, model: Path, *, environment: str
+) -> tuple[ModelRecord, bool]:
+    """What ``parley run DIR`` does before serving: the folder's files become the stored
+    project's, its model enters the registry (once per fingerprint), and ``environment``
+    gets the model when the model is new or the environment has none. Returns the model's
+    record and whether the environment was tagged now."""
+    _ensure_project(stores, project)
+    files = project_files(folder)
+    if stores.projects.files(project) != files:
+        stores.projects.replace(project, files)
+    registry = stores.registry
+    fingerprint = registry.check(model).fingerprint
+    record = next((m for m in registry.list(project) if m.fingerprint == fingerprint), None)
+    new = record is None
+    if record is None:
+        name = model.name.removesuffix(".tar.gz")
+        try:
+            record = registry.register(project, model, name=name, trained_by="parley run")
+        except ConflictError:
+            record = registry.register(project, model, trained_by="parley run")
+    if new or registry.tagged(project, environment) is None:
+        record = registry.tag(project, record.name, environment)
+        return record, True
+    return record, False

@@ -4,9 +4,9 @@ answers the list of the bot's messages (``recipient_id``, ``text``, ``buttons``,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,12 +62,19 @@ def router(conversations: Conversations, *, error_responses: dict[int | str, Any
         response_model_exclude_none=True,
         responses=error_responses,
     )
-    async def webhook(body: RestMessage) -> JSONResponse:
+    async def webhook(
+        body: RestMessage,
+        environment: Annotated[
+            str | None,
+            Query(max_length=64, description="The deployment environment (default production)."),
+        ] = None,
+    ) -> JSONResponse:
         message = UserMessage(
             text=body.message,
             sender_id=body.sender,
             metadata=body.metadata or {},
             input_channel=CHANNEL,
+            environment=environment,
         )
         replies = await conversations.handle(message)
         # Rendered directly: the replies are already checked BotMessages, and validating

@@ -19,7 +19,23 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from parley.cli import config, init, migrate, models, run, shell, test, train, validate, version
+from parley.cli import (
+    config,
+    environments,
+    init,
+    jobs,
+    migrate,
+    models,
+    projects,
+    run,
+    serve,
+    shell,
+    test,
+    train,
+    validate,
+    version,
+    worker,
+)
 from parley.cli.console import print_error
 from parley.errors import ParleyError
 
@@ -28,7 +44,12 @@ COMMAND_GROUPS: tuple[Callable[[typer.Typer], None], ...] = (
     validate.register,
     train.register,
     run.register,
+    serve.register,
+    worker.register,
     models.register,
+    environments.register,
+    jobs.register,
+    projects.register,
     shell.register,
     test.register,
     migrate.register,

@@ -1,29 +1,239 @@
-"""``parley models``: manage the models a running server uses (``load`` replaces the
-served model with Rasa's ``PUT /model``)."""
+"""``parley models``: the models of a running server. ``load`` replaces the served model with
+Rasa's ``PUT /model``; the others manage the registry through the platform API
+(``/api/projects/{project}/models``), where a tag that is an environment's name makes that
+environment serve the model."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich import box
+from rich.table import Table
 from rich.text import Text
 
 from parley.cli import console, report
-from parley.cli.config import settings_loader
+from parley.cli.api import (
+    JsonOption,
+    ProjectOption,
+    TokenOption,
+    UrlOption,
+    connect,
+    segment,
+    size,
+    when,
+)
 from parley.cli.model_files import model_path
+from parley.models.artifact import ARTIFACT_SUFFIX
 
 models_app = typer.Typer(
     name="models",
-    help="Manage the models a running server uses.",
+    help="Manage the models of a running server: list, upload, download, tag, delete, load.",
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
+
+ModelArgument = Annotated[
+    str, typer.Argument(metavar="MODEL", help="The model's name.", show_default=False)
+]
+
+
+def _models(project: str) -> str:
+    return f"api/projects/{segment(project)}/models"
+
+
+@models_app.command("list")
+def list_models(
+    ctx: typer.Context,
+    *,
+    project: ProjectOption = "default",
+    output_json: JsonOption = False,
+    url: UrlOption = None,
+    token: TokenOption = None,
+) -> None:
+    """List the project's models, newest first, with their tags."""
+    with connect(ctx, url, token) as api:
+        records: list[dict[str, Any]] = api.json("GET", _models(project))
+    if output_json:
+        typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    if not records:
+        console.stdout().print(
+            f"No models in project {project!r}; train one with `parley train --remote URL`, or "
+            "upload one with `parley models upload FILE`."
+        )
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Name", style="bold", overflow="fold")
+    table.add_column("Tags", style="cyan", no_wrap=True)
+    table.add_column("Created", no_wrap=True)
+    table.add_column("Trained by", no_wrap=True)
+    table.add_column("Size", justify="right", no_wrap=True)
+    table.add_column("Hash", style="dim", no_wrap=True)
+    for record in records:
+        table.add_row(
+            str(record.get("model", "")),
+            "\n".join(record.get("tags") or ()),
+            when(record.get("created")),
+            str(record.get("trained_by", "")),
+            size(int(record.get("size") or 0)),
+            str(record.get("hash", ""))[:12],
+        )
+    console.stdout().print(table)
+
+
+@models_app.command("upload")
+def upload(
+    ctx: typer.Context,
+    *,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="A model file, or a project folder (its newest model).",
+            show_default=False,
+        ),
+    ],
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            metavar="NAME",
+            help="The model's name on the server.  \\[default: the file's name]",
+            show_default=False,
+        ),
+    ] = None,
+    project: ProjectOption = "default",
+    url: UrlOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Add a model file to the project's models."""
+    path = model_path(file)
+    with connect(ctx, url, token) as api, path.open("rb") as content:
+        record = api.json(
+            "POST",
+            _models(project),
+            expect=(201,),
+            files={"model": (path.name, content, "application/gzip")},
+            data={"name": name} if name else {},
+        )
+    console.stdout().print(
+        Text.assemble(
+            ("Uploaded ", "bold green"),
+            (report.display_path(path), "bold"),
+            f" to project {project!r} as ",
+            (str(record.get("model", name)), "bold"),
+            f" (hash {str(record.get('hash', ''))[:12]})",
+        )
+    )
+
+
+@models_app.command("download")
+def download(
+    ctx: typer.Context,
+    *,
+    model: ModelArgument,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="The file to write, or a folder to write MODEL.tar.gz into.  "
+            "\\[default: ./MODEL.tar.gz]",
+            show_default=False,
+        ),
+    ] = None,
+    project: ProjectOption = "default",
+    url: UrlOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Download a model file."""
+    target = output or Path(f"{model}{ARTIFACT_SUFFIX}")
+    if target.is_dir():
+        target = target / f"{model}{ARTIFACT_SUFFIX}"
+    with connect(ctx, url, token) as api:
+        written = api.download(f"{_models(project)}/{segment(model)}", target)
+    console.stdout().print(
+        Text.assemble(
+            ("Downloaded ", "bold green"),
+            (model, "bold"),
+            f" ({size(written)}) to ",
+            (report.display_path(target), "bold"),
+        )
+    )
+
+
+@models_app.command("tag")
+def tag(
+    ctx: typer.Context,
+    *,
+    model: ModelArgument,
+    tag: Annotated[
+        str,
+        typer.Argument(
+            metavar="TAG",
+            help="The tag; an environment's name makes that environment serve the model.",
+            show_default=False,
+        ),
+    ],
+    project: ProjectOption = "default",
+    url: UrlOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Put TAG on MODEL, taking it off the model that had it."""
+    with connect(ctx, url, token) as api:
+        api.request(
+            "PUT", f"{_models(project)}/{segment(model)}/tags/{segment(tag)}", expect=(204,)
+        )
+    console.stdout().print(
+        Text.assemble(("Tagged ", "bold green"), (model, "bold"), " with ", (tag, "bold cyan"))
+    )
+
+
+@models_app.command("untag")
+def untag(
+    ctx: typer.Context,
+    *,
+    model: ModelArgument,
+    tag: Annotated[str, typer.Argument(metavar="TAG", help="The tag.", show_default=False)],
+    project: ProjectOption = "default",
+    url: UrlOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Take TAG off MODEL."""
+    with connect(ctx, url, token) as api:
+        api.request(
+            "DELETE", f"{_models(project)}/{segment(model)}/tags/{segment(tag)}", expect=(204,)
+        )
+    console.stdout().print(
+        Text.assemble(("Untagged ", "bold green"), (model, "bold"), ": ", (tag, "bold cyan"))
+    )
+
+
+@models_app.command("delete")
+def delete(
+    ctx: typer.Context,
+    *,
+    model: ModelArgument,
+    project: ProjectOption = "default",
+    url: UrlOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Delete MODEL and its file; a tagged model is refused until it is untagged."""
+    with connect(ctx, url, token) as api:
+        api.request("DELETE", f"{_models(project)}/{segment(model)}", expect=(204,))
+    console.stdout().print(
+        Text.assemble(("Deleted ", "bold green"), (model, "bold"), f" from project {project!r}")
+    )
 
 
 @models_app.command("load")
 def load(
     ctx: typer.Context,
+    *,
     model: Annotated[
         Path,
         typer.Argument(
@@ -32,64 +242,17 @@ def load(
             show_default=False,
         ),
     ],
-    url: Annotated[
-        str | None,
-        typer.Option(
-            "--url",
-            metavar="URL",
-            help="The server.  \\[default: http://127.0.0.1:<server.port>]",
-            show_default=False,
-        ),
-    ] = None,
-    token: Annotated[
-        str | None,
-        typer.Option(
-            "--token",
-            metavar="TOKEN",
-            envvar="PARLEY_AUTH_TOKEN",
-            help="The server's API token (the one `parley run` printed).  "
-            "\\[default: PARLEY_AUTH_TOKEN]",
-            show_default=False,
-        ),
-    ] = None,
+    url: UrlOption = None,
+    token: TokenOption = None,
     timeout: Annotated[
         float, typer.Option("--timeout", min=1, help="Seconds to wait for the server.")
     ] = 120.0,
 ) -> None:
     """Make a running server serve MODEL; turns in progress finish on the old model."""
-    settings = settings_loader(ctx).load()
-    base = (url or f"http://127.0.0.1:{settings.server.port}").rstrip("/")
     file = model_path(model).resolve()
-    if token is None and settings.auth.auth_token is not None:
-        token = settings.auth.auth_token.get_secret_value()
-    if token is None:
-        console.print_error(
-            "give the server's API token with --token or PARLEY_AUTH_TOKEN (`parley run` "
-            "printed it when it started)"
-        )
-        raise typer.Exit(2)
-    import httpx  # noqa: PLC0415 - only this command talks HTTP; `parley --help` stays quick
-
-    try:
-        answer = httpx.put(
-            f"{base}/model",
-            json={"model_file": str(file)},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=timeout,
-        )
-    except httpx.HTTPError as error:
-        console.print_error(
-            f"no Parley server answered at {base} ({error}); start one with `parley run`, or "
-            "give its address with --url"
-        )
-        raise typer.Exit(1) from None
-    if answer.status_code != 204:
-        try:
-            message = str(answer.json().get("message", answer.text))
-        except ValueError:
-            message = answer.text
-        console.print_error(f"{base} refused the model (HTTP {answer.status_code}): {message}")
-        raise typer.Exit(1)
+    with connect(ctx, url, token, timeout=timeout) as api:
+        api.request("PUT", "model", expect=(204,), json={"model_file": str(file)})
+        base = api.base
     console.stdout().print(
         Text.assemble(
             ("Serving ", "bold green"), (report.display_path(file), "bold"), f" at {base}"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.text import Text
 
-from parley.cli import console, report
+from parley.cli import console, report, serving
 from parley.cli.config import settings_loader
 from parley.cli.model_files import model_path
 from parley.cli.train import train
@@ -73,39 +72,36 @@ def run(
         overrides["server.port"] = str(port)
     settings = loader.load(overrides)
 
-    # Imported only now: the web stack, the database and the engine are for serving alone,
-    # and `parley --help` must stay quick.
-    import uvicorn  # noqa: PLC0415
+    from parley.bootstrap.platform import platform  # noqa: PLC0415
+    from parley.bootstrap.server import Role, deploy_project  # noqa: PLC0415
 
-    from parley.bootstrap.server import server  # noqa: PLC0415
-    from parley.cli.endpoints import project_credentials, project_endpoints  # noqa: PLC0415
-    from parley.ops.logging import configure_logging  # noqa: PLC0415
-
-    configure_logging(
-        settings.logging.level.value, settings.logging.format.value, settings.logging.log_dir
-    )
-    credentials = project_credentials(project) or {}
-    composed = server(
-        settings,
-        model=served,
-        endpoints=project_endpoints(project),
-        environ=loader.environ,
-        socketio=credentials.get("socketio") or {},
-    )
-    base = f"http://{_display_host(settings.server.host)}:{settings.server.port}"
-    _print_banner(base, served, composed.auth_token, generated=composed.token_generated)
-    config = uvicorn.Config(
-        composed.app,
-        host=settings.server.host,
-        port=settings.server.port,
-        log_config=None,
-        access_log=access_log,
-        timeout_graceful_shutdown=10,
-    )
+    stores = platform(settings)
     try:
-        uvicorn.Server(config).run()
+        record, tagged = deploy_project(
+            stores, settings.environments.project, project, served, environment="production"
+        )
     finally:
-        composed.database.close()
+        stores.database.close()
+    if not tagged:
+        console.stderr().print(
+            Text.assemble(
+                "production keeps the model tagged for it; ",
+                (f"parley models tag {record.name} production", "bold"),
+                " serves this one",
+            )
+        )
+    serving.serve(
+        settings,
+        environ=loader.environ,
+        role=Role.ALL,
+        project_dir=project,
+        access_log=access_log,
+        headline=Text.assemble(
+            ("Serving ", "bold green"),
+            (report.display_path(served), "bold"),
+            f" (model {record.name}) in production",
+        ),
+    )
 
 
 def _project(directory: Path | None) -> Path:
@@ -121,35 +117,6 @@ def _project(directory: Path | None) -> Path:
     return DEMO_DIR
 
 
-def _display_host(host: str) -> str:
-    return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
-
-
-def _print_banner(base: str, model: Path, token: str, *, generated: bool) -> None:
-    out = console.stdout()
-    out.print(
-        Text.assemble(
-            ("Serving ", "bold green"), (report.display_path(model), "bold"), f" at {base}"
-        )
-    )
-    rows = [
-        ("REST channel", f"POST {base}/webhooks/rest/webhook"),
-        ("socket.io (rasa-webchat)", f"{base}  (path /socket.io)"),
-        ("Rasa HTTP API", f"{base}/conversations/SENDER/tracker?token=…  ({base}/docs)"),
-        ("health, readiness, metrics", f"{base}/health  {base}/ready  {base}/metrics"),
-    ]
-    for name, where in rows:
-        out.print(f"  {name:<27} {where}", markup=False, highlight=False)
-    where = "made for this start" if generated else "from PARLEY_AUTH_TOKEN"
-    out.print(f"  {'API token (' + where + ')':<27} {token}", markup=False, highlight=False)
-    example = (
-        f"curl -s {base}/webhooks/rest/webhook -H 'Content-Type: application/json' -d "
-        + shlex.quote('{"sender": "me", "message": "hi"}')
-    )
-    out.print(f"  Try: {example}", markup=False, highlight=False)
-    out.print("Press Ctrl+C to stop.", highlight=False)
-
-
 RUN_HELP = "\n\n".join(
     [
         "Serve an assistant: the REST channel, socket.io (the rasa-webchat widget), the "
@@ -157,6 +124,10 @@ RUN_HELP = "\n\n".join(
         "The project is trained first when its model is not current (an unchanged project "
         "reuses its model at once). With no DIR and no project in the current folder, the "
         "demo assistant is created in ./demo and served.",
+        "The folder's files become the stored project (`environments.project`, default "
+        "`default`) and its model enters the registry; production is tagged with it when "
+        "it is new. Every environment is served (`?environment=NAME`), and training jobs "
+        "started through the API run in a child process.",
         "The management endpoints need the API token: PARLEY_AUTH_TOKEN, or one made at "
         "each start and printed.",
     ]

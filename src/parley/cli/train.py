@@ -11,7 +11,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from parley.cli import console, report
+from parley.cli.api import TokenOption, connect, segment
 from parley.cli.config import settings_loader
+from parley.cli.jobs import follow, log_tail
 from parley.cli.options import MAX_SEED
 from parley.core.problem import by_position
 from parley.models.artifact import model_file_name
@@ -69,8 +71,60 @@ def train(
             show_default=False,
         ),
     ] = None,
+    remote: Annotated[
+        str | None,
+        typer.Option(
+            "--remote",
+            metavar="URL",
+            help="Train on the server at URL (a job in its worker) the project it stores, "
+            "instead of DIR here.",
+            show_default=False,
+        ),
+    ] = None,
+    remote_project: Annotated[
+        str | None,
+        typer.Option(
+            "--project",
+            metavar="NAME",
+            help="With --remote: the project on the server.  \\[default: default]",
+            show_default=False,
+        ),
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="With --remote: follow the job until it ends, or only start it.",
+        ),
+    ] = True,
+    token: TokenOption = None,
 ) -> None:
     """Train the project into a model file (see TRAIN_HELP)."""
+    if remote is not None:
+        local = [
+            option
+            for option, given in (
+                ("DIR", directory != Path(".")),
+                ("--out", out is not None),
+                ("--force", force),
+                ("--seed", seed != 0),
+                ("--name", name is not None),
+            )
+            if given
+        ]
+        if local:
+            console.print_error(
+                f"{', '.join(local)} train here; with --remote the server trains the project "
+                "it stores (--project) with its own settings: drop one or the other"
+            )
+            raise typer.Exit(2)
+        _train_remotely(
+            ctx, remote, token, remote_project or "default", nlu_only=nlu_only, wait=wait
+        )
+        return
+    if remote_project is not None:
+        console.print_error("--project names a project on a server; give the server with --remote")
+        raise typer.Exit(2)
     started = time.perf_counter()
     out_dir = out or directory / "models"
     digest = source_digest(directory, __version__, f"seed={seed}", f"nlu_only={nlu_only}")
@@ -119,6 +173,55 @@ def train(
     _print_result(result)
 
 
+def _train_remotely(
+    ctx: typer.Context,
+    url: str,
+    token: str | None,
+    project: str,
+    *,
+    nlu_only: bool,
+    wait: bool,
+) -> None:
+    """Start a training job on the server and, with ``wait``, follow it to its end."""
+    out = console.stdout()
+    with connect(ctx, url, token) as api:
+        job = api.json(
+            "POST",
+            f"api/projects/{segment(project)}/train",
+            expect=(202,),
+            json={"nlu_only": nlu_only},
+        )
+        job_id = job.get("id")
+        if not wait:
+            out.print(
+                Text.assemble(
+                    ("Started ", "bold green"),
+                    f"job {job_id} training project {project!r} on {api.base}; follow it with "
+                    f"`parley jobs show {job_id}`",
+                )
+            )
+            return
+        console.stderr().print(f"Job {job_id} trains project {project!r} on {api.base}")
+        job = follow(api, job)
+    if job.get("status") != "succeeded":
+        err = console.stderr()
+        tail = log_tail(job)
+        if tail:
+            err.print(Text(tail, style="dim"))
+        console.print_error(
+            f"job {job_id} {job.get('status')}: {job.get('message') or 'no reason given'} "
+            f"(the whole log: `parley jobs show {job_id}`)"
+        )
+        raise typer.Exit(1)
+    out.print(
+        Text.assemble(
+            ("Trained ", "bold green"),
+            (str(job.get("model")), "bold"),
+            f" in project {project!r} (job {job_id})",
+        )
+    )
+
+
 def _print_result(result: TrainingResult) -> None:
     err = console.stderr()
     for problem in result.problems:
@@ -160,6 +263,9 @@ TRAIN_HELP = "\n\n".join(
         "file in DIR/models; --nlu-only trains the NLU pipeline alone.",
         "When the training data and config have not changed since a model in the output "
         "folder was trained, that model is reused; --force trains anyway.",
+        "With --remote URL, the server at URL trains the project it stores (--project) in a "
+        "job of its worker, registers the model, and this command follows the job "
+        "(--no-wait: only starts it; `parley jobs` shows it later).",
     ]
 )
 

@@ -9,6 +9,7 @@
     tests/**/test_*.yml           conversation tests (and NLU test examples)
     endpoints.yml, credentials.yml
 
+Hidden files and folders (named with a leading dot) are not part of the project.
 Folders are walked following links, each file and folder once; what cannot be listed or
 followed (an unreadable folder, a broken link) is reported rather than skipped, so a
 project is never read incomplete without a word.
@@ -23,7 +24,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from parley.core.problem import Location, Problem, Severity, by_position
@@ -39,6 +40,14 @@ from parley.project.validation import validate_project
 from parley.project.yaml_file import YamlFile, YamlFileError, read_yaml
 
 YAML_SUFFIXES = (".yml", ".yaml")
+DOMAIN = "domain"
+"""The domain: ``domain.yml`` (or ``.yaml``), else the folder ``domain/``."""
+_DOMAIN_FILES = tuple(f"{DOMAIN}{suffix}" for suffix in YAML_SUFFIXES)
+CONFIG_FILE = "config.yml"
+ENDPOINTS_FILE = "endpoints.yml"
+CREDENTIALS_FILE = "credentials.yml"
+DATA_FOLDER = "data"
+TESTS_FOLDER = "tests"
 
 
 def load_project(root: Path | str) -> Project:
@@ -80,8 +89,8 @@ class _ProjectReader:
             rules=training.rules,
             config=config,
             tests=TestData(stories=tests.stories, rules=tests.rules, nlu=tests.nlu),
-            endpoints=self._read_mapping("endpoints.yml"),
-            credentials=self._read_mapping("credentials.yml"),
+            endpoints=self._read_mapping(ENDPOINTS_FILE),
+            credentials=self._read_mapping(CREDENTIALS_FILE),
         )
         self.problems.extend(domain.problems)  # after build, which reports conversions too
         if not any(p.is_error for p in self.problems):
@@ -101,10 +110,10 @@ class _ProjectReader:
         # domain.yml (or domain.yaml) is there.
         given = [
             path
-            for path in (self.root / f"domain{suffix}" for suffix in YAML_SUFFIXES)
+            for path in (self.root / name for name in _DOMAIN_FILES)
             if _kind(path) != "missing"
         ]
-        folder = self.root / "domain"
+        folder = self.root / DOMAIN
         if given:
             chosen = given[0]
             ignored = [*given[1:], *([folder] if _kind(folder) == "folder" else [])]
@@ -133,7 +142,7 @@ class _ProjectReader:
             return assembler
         kind = _kind(chosen)
         if kind == "folder":
-            paths = self._files_below(chosen, _is_yaml)
+            paths = [path for path in self._files_below(chosen, _is_yaml) if _is_yaml(path)]
         elif kind in _READ_AS_FILE:
             paths = [chosen]
         else:
@@ -162,7 +171,7 @@ class _ProjectReader:
         return assembler
 
     def _read_config(self) -> Any:
-        path = self.root / "config.yml"
+        path = self.root / CONFIG_FILE
         config = ConfigFile()
         kind = _kind(path)
         if kind == "missing":
@@ -247,7 +256,7 @@ class _ProjectReader:
         return file
 
     def _data_files(self) -> list[Path]:
-        files = self._files_in("data", _is_yaml)
+        files = self._files_in(DATA_FOLDER, _is_yaml)
         for legacy in files:
             if legacy.suffix in (".md", ".json"):
                 self.problems.append(
@@ -262,7 +271,7 @@ class _ProjectReader:
         return [path for path in files if _is_yaml(path)]
 
     def _test_files(self) -> list[Path]:
-        return [path for path in self._files_in("tests", _is_test) if _is_test(path)]
+        return [path for path in self._files_in(TESTS_FOLDER, _is_test) if _is_test(path)]
 
     def _files_in(self, name: str, wanted: Callable[[Path], bool]) -> list[Path]:
         """The files below the folder ``name`` of the project; none when it is absent."""
@@ -284,7 +293,8 @@ class _ProjectReader:
         return []
 
     def _files_below(self, folder: Path, wanted: Callable[[Path], bool]) -> list[Path]:
-        """Every file below ``folder``, sorted, following links to files and folders.
+        """Every file below ``folder``, sorted, following links to files and folders, except
+        hidden ones (a name starting with a dot: editor swap and lock files, ``.git``).
 
         Each file and folder is taken once, however many links lead to it, so a link back
         up the tree does not loop. What cannot be listed or followed is reported, as an
@@ -320,6 +330,8 @@ class _ProjectReader:
                 continue
             folders: list[Path] = []
             for entry in entries:
+                if entry.name.startswith("."):
+                    continue
                 path = current / entry.name
                 try:
                     is_folder, is_file = entry.is_dir(), entry.is_file()
@@ -389,11 +401,25 @@ def _kind(path: Path) -> str:
     return "file" if stat.S_ISREG(mode) else "other"
 
 
-def _is_yaml(path: Path) -> bool:
+def is_project_path(path: PurePosixPath) -> bool:
+    """Whether a file at ``path``, relative to a project folder, is one the reader reads
+    (when the project's layout makes it read that place: a ``domain/`` folder is not read
+    beside a ``domain.yml``)."""
+    top, *below = path.parts or ("",)
+    if any(part.startswith(".") for part in path.parts):
+        return False
+    if not below:
+        return top in (CONFIG_FILE, ENDPOINTS_FILE, CREDENTIALS_FILE, *_DOMAIN_FILES)
+    if top in (DATA_FOLDER, DOMAIN, *_DOMAIN_FILES):  # a folder named domain.yml is read too
+        return _is_yaml(path)
+    return top == TESTS_FOLDER and _is_test(path)
+
+
+def _is_yaml(path: Path | PurePosixPath) -> bool:
     return path.suffix in YAML_SUFFIXES
 
 
-def _is_test(path: Path) -> bool:
+def _is_test(path: Path | PurePosixPath) -> bool:
     return _is_yaml(path) and path.name.startswith("test_")
 
 
@@ -410,4 +436,4 @@ def _offset(local: ModelPath, offsets: dict[str, int]) -> ModelPath:
     return local
 
 
-__all__ = ["load_project", "read_project"]
+__all__ = ["is_project_path", "load_project", "read_project"]

@@ -5,11 +5,13 @@ tokens in a later issue."""
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
+from parley.auth.permissions import API_TOKEN, Principal
 from parley.server.errors import ApiError
 
 _query = APIKeyQuery(name="token", auto_error=False, description="The API token.")
@@ -20,7 +22,7 @@ def require_token(
     request: Request,
     query_token: Annotated[str | None, Depends(_query)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
+) -> Principal:
     expected: str = request.app.state.auth_token
     given = query_token if query_token is not None else (bearer.credentials if bearer else None)
     if given is None:
@@ -32,8 +34,24 @@ def require_token(
         )
     if not secrets.compare_digest(given.encode(), expected.encode()):
         raise ApiError(401, "the API token is wrong; use the one `parley run` printed")
+    return API_TOKEN
 
 
 Authorized = Depends(require_token)
 
-__all__ = ["Authorized", "Query", "require_token"]
+CallerDep = Annotated[Principal, Depends(require_token)]
+
+
+def requires(permission: str | Callable[[Request], str]) -> Any:
+    """A route dependency: the caller must hold ``permission`` (or the one computed from the
+    request, e.g. from a path parameter)."""
+
+    def check(request: Request, caller: CallerDep) -> Principal:
+        needed = permission(request) if callable(permission) else permission
+        caller.require(needed)
+        return caller
+
+    return Depends(check)
+
+
+__all__ = ["Authorized", "CallerDep", "Query", "require_token", "requires"]

@@ -76,12 +76,15 @@ class Bot:
         action_client: ActionClient | None = None,
         clock: Clock | None = None,
         metrics: Metrics | None = None,
+        environment: str | None = None,
     ) -> None:
-        """``tracker_store`` is called on the loop's thread: give an in-process one, or wrap
+        """``environment`` names the deployment environment this bot serves, for messages.
+        ``tracker_store`` is called on the loop's thread: give an in-process one, or wrap
         one that waits on the network in :class:`~parley.server.inline.ThreadedTrackerStore`.
         ``lock_store`` must suspend rather than block (the default
         :class:`~parley.server.inline.LoopLockStore` does)."""
         self._load = load
+        self.environment = environment
         self.tracker_store = tracker_store
         self.lock_store = lock_store or LoopLockStore()
         self.metrics = metrics or Metrics()
@@ -104,6 +107,12 @@ class Bot:
     def require(self) -> ServedModel:
         served = self._served
         if served is None:
+            if self.environment is not None:
+                raise NoModelError(
+                    f"environment {self.environment!r} has no model; tag one for it with "
+                    f"`parley models tag MODEL {self.environment}` (or `PUT "
+                    f"/api/projects/PROJECT/models/MODEL/tags/{self.environment}`)"
+                )
             raise NoModelError(
                 "no model is loaded; train one with `parley train` and load it with "
                 "`PUT /model` or `parley run`"

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 
 from parley.server.bot import Bot
+from parley.server.environments import Environments
+
+EnvironmentName = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="The deployment environment (default `production`); each serves the "
+        "model carrying its tag and keeps its own conversations.",
+    ),
+]
 
 
-def _bot(request: Request) -> Bot:
-    bot: Bot = request.app.state.bot
-    return bot
+def _bot(request: Request, environment: EnvironmentName = None) -> Bot:
+    environments: Environments = request.app.state.environments
+    return environments.bot(environment)
 
 
 BotDep = Annotated[Bot, Depends(_bot)]

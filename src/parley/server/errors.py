@@ -20,10 +20,15 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from parley.errors import (
+    ConfigurationError,
+    ConflictError,
     EventError,
     ModelError,
     NoModelError,
+    NotFoundError,
     ParleyError,
+    PermissionDeniedError,
+    ProjectError,
     StorageError,
     UnknownNameError,
 )
@@ -141,9 +146,13 @@ async def _parley_error(request: Request, error: Exception) -> JSONResponse:
         )
     if isinstance(error, NoModelError):
         return error_response(409, str(error), reason="NoModel")
-    if isinstance(error, UnknownNameError):
+    if isinstance(error, UnknownNameError | NotFoundError):
         return error_response(404, str(error))
-    if isinstance(error, ModelError | EventError):
+    if isinstance(error, ConflictError):
+        return error_response(409, str(error))
+    if isinstance(error, PermissionDeniedError):
+        return error_response(403, str(error))
+    if isinstance(error, ModelError | EventError | ConfigurationError | ProjectError):
         return error_response(400, str(error))
     logger.exception("%s %s failed", request.method, request.url.path)
     return error_response(500, f"the server could not answer: {error}")

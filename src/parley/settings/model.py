@@ -241,6 +241,14 @@ class ServerSettings(Section):
             "before it is read.",
         ),
     ] = 1_048_576
+    max_upload_size: Annotated[
+        int,
+        Allowed("number of bytes ≥ 1024"),
+        Field(
+            ge=1024,
+            description="Largest upload accepted: a model file, or a whole project's files.",
+        ),
+    ] = 1 << 30
     production: Annotated[
         bool,
         EnvAlias("PARLEY_PRODUCTION"),
@@ -273,6 +281,15 @@ class EnvironmentsSettings(Section):
         Allowed("list of names (lowercase letters, digits, `-`, `_`)"),
         Field(description="The environments there are."),
     ] = ["production", "development"]
+    project: Annotated[
+        str,
+        EnvAlias("PARLEY_PROJECT"),
+        Allowed("a project name (letters, digits, `-`, `_`, `.`)"),
+        Field(
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$",
+            description="The project whose models the environments serve.",
+        ),
+    ] = "default"
     serve_environment: Annotated[
         str | None,
         EnvAlias("PARLEY_SERVE_ENVIRONMENT"),
@@ -323,6 +340,25 @@ class ModelServerSettings(Section):
         EnvAlias("PARLEY_MODEL_PULL_INTERVAL"),
         Field(description="Seconds between two checks for a newly tagged model."),
     ] = 10.0
+
+
+class JobsSettings(Section):
+    """Training jobs: how long one may run, and when a silent one counts as dead."""
+
+    timeout: Annotated[
+        Seconds,
+        Field(description="Seconds a training job may run; a longer one is stopped and failed."),
+    ] = 6 * 3600.0
+    stale_after: Annotated[
+        float,
+        Allowed("number of seconds ≥ 1"),
+        Field(
+            ge=1,
+            description="Seconds without a heartbeat after which a running job's worker counts "
+            "as dead and the job is failed. Workers beat every second (or four times within "
+            "this, if less).",
+        ),
+    ] = 15.0
 
 
 class ActionsSettings(Section):
@@ -456,6 +492,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     environments: EnvironmentsSettings = EnvironmentsSettings()
     model_server: ModelServerSettings = ModelServerSettings()
+    jobs: JobsSettings = JobsSettings()
     actions: ActionsSettings = ActionsSettings()
     duckling: DucklingSettings = DucklingSettings()
     language_server: LanguageServerSettings = LanguageServerSettings()

@@ -12,10 +12,21 @@ from typing import Any, Protocol
 from tests.support.fake_action_server import FakeActionServer
 
 import parley
+from parley.core.job import Job
 from parley.core.stores import InMemoryTrackerStore
 from parley.errors import StorageError
+from parley.models.registry import ModelRegistry
 from parley.server.app import ServerOptions, create_app
 from parley.server.bot import Bot
+from parley.server.environments import Environments
+from parley.server.model_follower import ModelFollower, RegistrySource
+from parley.server.services import Services
+from parley.storage.memory import (
+    MemoryJobStore,
+    MemoryModelCatalog,
+    MemoryModelStore,
+    MemoryProjectStore,
+)
 
 TOKEN = "t"
 AUTH = {"token": TOKEN}
@@ -38,6 +49,18 @@ class Served:
     bot: Bot
     store: InMemoryTrackerStore
     actions: FakeActionServer
+    services: Services
+    environments: Environments
+
+
+class RecordingQueue:
+    """The job queue of unit tests: it keeps what was submitted; no worker takes it."""
+
+    def __init__(self) -> None:
+        self.submitted: list[Job] = []
+
+    def submit(self, job: Job) -> None:
+        self.submitted.append(job)
 
 
 def make_served(
@@ -48,25 +71,56 @@ def make_served(
     ping: Any = None,
     max_body_size: int = 1_048_576,
     lock_store: Any = None,
+    environments: tuple[str, ...] = ("production",),
 ) -> Served:
+    """The server of the starter assistant's tests; ``environments`` after the first
+    (production) get in-memory conversation stores of their own."""
     store = tracker_store if tracker_store is not None else InMemoryTrackerStore()
     server = actions if actions is not None else FakeActionServer()
-    bot = Bot(
-        parley.load_model,
-        tracker_store=store,
-        lock_store=lock_store,
-        action_client=server,
+    bots = {
+        name: Bot(
+            parley.load_model,
+            tracker_store=store if index == 0 else InMemoryTrackerStore(),
+            lock_store=lock_store,
+            action_client=server,
+            environment=name,
+        )
+        for index, name in enumerate(environments)
+    }
+    projects = MemoryProjectStore()
+    projects.create("default")
+    catalog = MemoryModelCatalog(projects.names)
+    registry = ModelRegistry(catalog, MemoryModelStore())
+    if initial_model is not None:
+        record = registry.register(
+            "default", initial_model, name=initial_model.name, trained_by="test"
+        )
+        registry.tag("default", record.name, environments[0])
+    served = Environments(bots, project="default")
+    follower = ModelFollower(served, RegistrySource(registry, "default"), interval=0.2)
+    jobs = MemoryJobStore(catalog, projects=projects.names)
+    projects.on_delete += [catalog.forget, jobs.forget]
+    services = Services(
+        projects=projects,
+        registry=registry,
+        jobs=jobs,
+        queue=RecordingQueue(),
+        follower=follower,
     )
     app = create_app(
-        bot,
-        ServerOptions(
-            auth_token=TOKEN,
-            initial_model=initial_model,
-            ping=ping,
-            max_body_size=max_body_size,
-        ),
+        served,
+        ServerOptions(auth_token=TOKEN, ping=ping, max_body_size=max_body_size),
+        services=services,
+        follower=follower,
     )
-    return Served(app=app, bot=bot, store=store, actions=server)
+    return Served(
+        app=app,
+        bot=bots[environments[0]],
+        store=store,
+        actions=server,
+        services=services,
+        environments=served,
+    )
 
 
 class HttpResponse(Protocol):

@@ -140,7 +140,7 @@ async def tracker(
 @router.post(
     "/{sender_id}/tracker/events",
     summary="Append events to the conversation",
-    responses=responses(400, 401, 409, 422, 503),
+    responses=responses(400, 401, 404, 409, 422, 503),
 )
 async def append_events(
     sender_id: SenderId,
@@ -164,7 +164,7 @@ async def append_events(
 @router.post(
     "/{sender_id}/messages",
     summary="Add a user message to the conversation, without predicting an answer",
-    responses=responses(400, 401, 409, 422, 503),
+    responses=responses(400, 401, 404, 409, 422, 503),
 )
 async def add_message(
     sender_id: SenderId,

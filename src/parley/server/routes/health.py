@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from parley.errors import StorageError
 from parley.server.dependencies import BotDep
+from parley.server.errors import responses
 
 router = APIRouter(tags=["operations"])
 
@@ -37,7 +38,10 @@ async def health() -> Health:
     "/ready",
     summary="Readiness: a model is loaded and the database is reachable",
     response_model=Readiness,
-    responses={503: {"model": Readiness, "description": "Not ready; `problems` says why"}},
+    responses={
+        **responses(404),
+        503: {"model": Readiness, "description": "Not ready; `problems` says why"},
+    },
 )
 async def ready(request: Request, bot: BotDep) -> Readiness | JSONResponse:
     problems: list[str] = []

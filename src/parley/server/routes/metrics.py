@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from parley.ops.metrics import CONTENT_TYPE
 from parley.server.dependencies import BotDep
+from parley.server.errors import responses
 
 router = APIRouter(tags=["operations"])
 
@@ -15,7 +16,10 @@ router = APIRouter(tags=["operations"])
     "/metrics",
     summary="Prometheus metrics: turns, turn latency, NLU fallbacks, action-server errors",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE.split(";")[0]: {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {CONTENT_TYPE.split(";")[0]: {"schema": {"type": "string"}}}},
+        **responses(404),
+    },
 )
 async def metrics(bot: BotDep) -> Response:
     return Response(bot.metrics.exposition(), media_type=CONTENT_TYPE)

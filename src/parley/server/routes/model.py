@@ -6,14 +6,18 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Response
+import anyio.to_thread
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from parley.core.messages import MAX_TEXT_LENGTH
-from parley.errors import ModelError
+from parley.errors import ConflictError, ModelError
+from parley.models.registry import default_name
 from parley.server.auth import Authorized
+from parley.server.bot import Bot
 from parley.server.dependencies import BotDep
 from parley.server.errors import ApiError, responses
+from parley.server.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +45,9 @@ class ParseRequest(BaseModel):
     "/model",
     status_code=204,
     summary="Replace the served model; turns in flight finish on the old one",
-    responses=responses(400, 401, 422),
+    responses=responses(400, 401, 404, 409, 422),
 )
-async def replace_model(request: ModelRequest, bot: BotDep) -> Response:
+async def replace_model(request: ModelRequest, bot: BotDep, http: Request) -> Response:
     if request.model_server is not None or request.remote_storage is not None:
         raise ApiError(
             400,
@@ -55,17 +59,62 @@ async def replace_model(request: ModelRequest, bot: BotDep) -> Response:
     path = Path(request.model_file)
     if not path.is_file():
         raise ApiError(400, f"there is no model file at {path} on the server")
+    services: Services | None = http.app.state.services
+    if services is None:
+        raise ApiError(
+            409,
+            "this server follows the models tagged on its model server; tag the model there "
+            "(`parley models tag`) instead",
+        )
     try:
-        await bot.load(path)
+        served = await bot.load(path)
     except ModelError as error:
         raise ApiError(400, f"the model at {path} cannot be loaded: {error}") from None
+    await anyio.to_thread.run_sync(_register_and_tag, services, http, bot, path, served.id)
     return Response(status_code=204)
 
 
+def _register_and_tag(
+    services: Services, http: Request, bot: Bot, path: Path, fingerprint: str
+) -> None:
+    """The loaded model enters the registry (once) and gets the environment's tag, so that
+    the environment goes on serving it: an environment serves the model its tag names."""
+    project = http.app.state.environments.project
+    existing = next(
+        (m for m in services.registry.list(project) if m.fingerprint == fingerprint), None
+    )
+    if existing is None:
+        name = path.name.removesuffix(".tar.gz")
+        try:
+            existing = services.registry.register(project, path, name=name, trained_by="PUT /model")
+        except ConflictError:
+            existing = services.registry.register(
+                project,
+                path,
+                name=default_name(services.registry.check(path)),
+                trained_by="PUT /model",
+            )
+    assert bot.environment is not None
+    services.registry.tag(project, existing.name, bot.environment)
+
+
 @router.delete(
-    "/model", status_code=204, summary="Unload the served model", responses=responses(401)
+    "/model",
+    status_code=204,
+    summary="Unload the served model (and take the environment's tag off it)",
+    responses=responses(401, 404),
 )
-async def unload_model(bot: BotDep) -> Response:
+async def unload_model(bot: BotDep, http: Request) -> Response:
+    services: Services | None = http.app.state.services
+    if services is not None and bot.environment is not None:
+        project = http.app.state.environments.project
+
+        def untag() -> None:
+            record = services.registry.tagged(project, bot.environment or "")
+            if record is not None:
+                services.registry.untag(project, record.name, bot.environment or "")
+
+        await anyio.to_thread.run_sync(untag)
     bot.unload()
     return Response(status_code=204)
 
@@ -73,7 +122,7 @@ async def unload_model(bot: BotDep) -> Response:
 @router.post(
     "/model/parse",
     summary="Parse a message: intent, entities, ranking",
-    responses=responses(400, 401, 409, 422),
+    responses=responses(400, 401, 404, 409, 422),
 )
 async def parse(request: ParseRequest, bot: BotDep) -> dict[str, Any]:
     result = await bot.parse(request.text)

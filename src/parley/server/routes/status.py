@@ -41,7 +41,7 @@ async def version() -> Version:
     "/status",
     summary="The loaded model",
     dependencies=[Authorized],
-    responses=responses(401),
+    responses=responses(401, 404, 422),
 )
 async def status(bot: BotDep) -> Status:
     served = bot.served

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Double,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
     UniqueConstraint,
@@ -76,4 +79,104 @@ events = Table(
     Column("data", Text, nullable=False),
     # Also the index of a tracker load: one range scan over (conversation_id, seq).
     UniqueConstraint("conversation_id", "seq"),
+)
+
+# -- the platform: projects, their models and training jobs --------------------------------
+#
+# Everything of a project hangs off its row (ON DELETE CASCADE): deleting the project
+# deletes its files, models, tags, stored artifacts and jobs with it.
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    UniqueConstraint("name"),
+)
+
+
+def _project_id() -> Column[int]:
+    return Column(
+        "project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+project_files = Table(
+    "project_files",
+    metadata,
+    _project_id(),
+    # Relative POSIX path, as in the project folder.
+    Column("path", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    PrimaryKeyConstraint("project_id", "path"),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _project_id(),
+    Column("name", Text, nullable=False),
+    Column("fingerprint", Text, nullable=False),
+    Column("created", Double, nullable=False),
+    Column("registered", Double, nullable=False),
+    Column("trained_by", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("parley_version", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    # The manifest's metrics as JSON text: shown, never queried inside.
+    Column("metrics", Text, nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
+# The primary key is what makes a tag sit on one model of its project at most.
+model_tags = Table(
+    "model_tags",
+    metadata,
+    _project_id(),
+    Column("tag", Text, nullable=False),
+    Column("model_id", Integer, ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("project_id", "tag"),
+    Index(None, "model_id"),
+)
+
+# Artifacts of `models.storage: database`; each row is written once and never changed, so
+# its id names a cached copy on disk for as long as the row lives.
+model_artifacts = Table(
+    "model_artifacts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _project_id(),
+    Column("name", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _project_id(),
+    Column("kind", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("progress", Double, nullable=False),
+    Column("message", Text, nullable=False),
+    # The newest part of the job's log (the store keeps a bounded tail).
+    Column("log", Text, nullable=False),
+    # What the job was asked, as JSON text.
+    Column("params", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("started_at", Double, nullable=True),
+    Column("finished_at", Double, nullable=True),
+    Column("heartbeat_at", Double, nullable=True),
+    Column("worker", Text, nullable=True),
+    Column("model_name", Text, nullable=True),
+    Column("cancel_requested", Boolean, nullable=False),
+    # The queue's view (queued / running jobs) and a project's jobs, newest first.
+    Index(None, "status"),
+    Index(None, "project_id", "id"),
 )

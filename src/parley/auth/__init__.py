@@ -1,0 +1,1 @@
+"""Who may do what: permissions, and the principals holding them."""
