@@ -15,6 +15,7 @@ model names carry the job's id for that (:func:`job_model_name`).
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import tempfile
@@ -83,10 +84,17 @@ def discard_unregistered(registry: ModelRegistry, job: Job) -> list[str]:
     return discarded
 
 
+TRAINING_NICENESS = 10
+"""Added to the training process's nice value: a lower CPU priority than serving."""
+
+
 def become_training_process(parent: int) -> None:
     """Set this process up as a job's training process: it dies with ``parent`` (its
     supervisor), leaves Ctrl+C to it, and cleans up when asked to stop (SIGTERM)."""
     die_with_parent(parent)
+    # Training shares the machine with the server in the embedded default: when cores are
+    # scarce, conversations come first and the training takes what is left.
+    os.nice(TRAINING_NICENESS)
     # Ctrl+C in a terminal reaches the whole process group; the supervisor decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
