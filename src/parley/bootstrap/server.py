@@ -210,15 +210,7 @@ def deploy_project(
     if stores.projects.files(project) != files:
         stores.projects.replace(project, files)
     registry = stores.registry
-    fingerprint = registry.check(model).fingerprint
-    record = next((m for m in registry.list(project) if m.fingerprint == fingerprint), None)
-    new = record is None
-    if record is None:
-        name = model.name.removesuffix(".tar.gz")
-        try:
-            record = registry.register(project, model, name=name, trained_by="parley run")
-        except ConflictError:
-            record = registry.register(project, model, trained_by="parley run")
+    record, new = registry.adopt(project, model, trained_by="parley run")
     if new or registry.tagged(project, environment) is None:
         record = registry.tag(project, record.name, environment)
         return record, True

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from parley.core.model_record import NAME_PATTERN, ModelRecord
 from parley.core.ports import ModelCatalog, ModelStore
-from parley.errors import ConfigurationError, NotFoundError
+from parley.errors import ConfigurationError, ConflictError, NotFoundError
 from parley.models.artifact import (
     ARTIFACT_SUFFIX,
     DEFAULT_LIMITS,
@@ -91,6 +91,20 @@ class ModelRegistry:
             self.store.delete(project, record.name)
             raise
         return self.catalog.get(project, record.name)
+
+    def adopt(self, project: str, artifact: Path, *, trained_by: str) -> tuple[ModelRecord, bool]:
+        """The model of a local artifact file: the registered one of the same fingerprint,
+        or a new one named after the file (the default name when that one is taken), and
+        whether it is new."""
+        fingerprint = self.check(artifact).fingerprint
+        for record in self.catalog.list(project):
+            if record.fingerprint == fingerprint:
+                return record, False
+        name = artifact.name.removesuffix(ARTIFACT_SUFFIX)
+        try:
+            return self.register(project, artifact, name=name, trained_by=trained_by), True
+        except ConflictError:
+            return self.register(project, artifact, trained_by=trained_by), True
 
     def store_artifact(self, record: ModelRecord, artifact: Path) -> None:
         """Store the artifact of ``record`` (for a caller adding the row itself, as a

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from parley.core.ports import JobQueue, JobStore, ProjectStore
+from parley.errors import NotFoundError
 from parley.models.registry import ModelRegistry
 from parley.server.environments import Environments
 from parley.server.errors import ApiError
@@ -23,6 +24,12 @@ class Services:
     jobs: JobStore
     queue: JobQueue
     follower: ModelFollower | None = None
+
+    def require_project(self, name: str) -> None:
+        """:class:`~parley.errors.NotFoundError` listing the projects unless ``name`` is one."""
+        names = self.projects.names()
+        if name not in names:
+            raise NotFoundError("project", name, names)
 
 
 def _services(request: Request) -> Services:

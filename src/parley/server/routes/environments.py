@@ -37,7 +37,7 @@ def list_environments(
     project: Annotated[str | None, Query(pattern=NAME_PATTERN.pattern)] = None,
 ) -> list[Environment]:
     chosen = project or environments.project
-    services.projects.files(chosen)  # 404 for an unknown project
+    services.require_project(chosen)
     found = []
     for name, bot in environments.items():
         record = services.registry.tagged(chosen, name)

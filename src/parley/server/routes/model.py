@@ -11,8 +11,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from parley.core.messages import MAX_TEXT_LENGTH
-from parley.errors import ConflictError, ModelError
-from parley.models.registry import default_name
+from parley.errors import ModelError
 from parley.server.auth import Authorized
 from parley.server.bot import Bot
 from parley.server.dependencies import BotDep
@@ -67,35 +66,20 @@ async def replace_model(request: ModelRequest, bot: BotDep, http: Request) -> Re
             "(`parley models tag`) instead",
         )
     try:
-        served = await bot.load(path)
+        await bot.load(path)
     except ModelError as error:
         raise ApiError(400, f"the model at {path} cannot be loaded: {error}") from None
-    await anyio.to_thread.run_sync(_register_and_tag, services, http, bot, path, served.id)
+    await anyio.to_thread.run_sync(_register_and_tag, services, http, bot, path)
     return Response(status_code=204)
 
 
-def _register_and_tag(
-    services: Services, http: Request, bot: Bot, path: Path, fingerprint: str
-) -> None:
+def _register_and_tag(services: Services, http: Request, bot: Bot, path: Path) -> None:
     """The loaded model enters the registry (once) and gets the environment's tag, so that
     the environment goes on serving it: an environment serves the model its tag names."""
     project = http.app.state.environments.project
-    existing = next(
-        (m for m in services.registry.list(project) if m.fingerprint == fingerprint), None
-    )
-    if existing is None:
-        name = path.name.removesuffix(".tar.gz")
-        try:
-            existing = services.registry.register(project, path, name=name, trained_by="PUT /model")
-        except ConflictError:
-            existing = services.registry.register(
-                project,
-                path,
-                name=default_name(services.registry.check(path)),
-                trained_by="PUT /model",
-            )
+    record, _ = services.registry.adopt(project, path, trained_by="PUT /model")
     assert bot.environment is not None
-    services.registry.tag(project, existing.name, bot.environment)
+    services.registry.tag(project, record.name, bot.environment)
 
 
 @router.delete(

@@ -58,7 +58,7 @@ def _etags(header: str | None) -> set[str]:
     responses=responses(401, 404),
 )
 def list_models(project: ProjectName, services: ServicesDep) -> list[dict[str, Any]]:
-    services.projects.files(project)  # 404 for an unknown project
+    services.require_project(project)
     return [record.to_json() for record in services.registry.list(project)]
 
 
@@ -85,7 +85,7 @@ async def upload_model(
             await anyio.to_thread.run_sync(shutil.copyfileobj, model.file, out)
 
         def register() -> ModelRecord:
-            services.projects.files(project)  # 404 for an unknown project
+            services.require_project(project)
             trained_by = f"upload by {caller.name}"
             return services.registry.register(project, target, name=chosen, trained_by=trained_by)
 
