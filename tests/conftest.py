@@ -7,14 +7,14 @@ developer machine without it, the tests that need it are skipped with the reason
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from tests.support.parley_server import drop_home_databases
+from tests.support.services import unavailable
 
 # Real SQLite and PostgreSQL databases for tests: sqlite_url, postgres_url, database_url.
-pytest_plugins = ["tests.support.databases"]
+pytest_plugins = ["tests.support.databases", "tests.support.redis_server"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,13 +29,10 @@ SHARED = REPO_ROOT.parent / "shared"
 def _require_shared() -> Path:
     """``../shared``; skips the test when it is missing, or fails it under ``CI=true``."""
     if not (SHARED / "bench" / "bots").is_dir():
-        reason = (
+        unavailable(
             f"../shared is not beside this clone: expected {SHARED / 'bench' / 'bots'}; "
             "put the shared folder next to the repository to run these tests"
         )
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
     return SHARED
 
 

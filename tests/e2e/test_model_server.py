@@ -5,13 +5,12 @@ model the server offers, serving on with the old one."""
 from __future__ import annotations
 
 import shutil
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from tests.support.parley_server import parley_process
+from tests.support.polling import eventually
 
 import parley
 
@@ -22,15 +21,8 @@ CAFE_GREETINGS = {
     "Hi there! What would you like to drink today?",
 }
 B_GREETING = "Model B says hello."
-
-
-def _eventually(check: Callable[[], bool], what: str, seconds: float = 15.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"{what} did not happen within {seconds:.0f} s")
+FOLLOW_S = 15.0
+"""How long the bot may take to follow a tag: a few pull intervals on a slow machine."""
 
 
 def _greeting(base_url: str) -> str:
@@ -87,11 +79,14 @@ def test_a_bot_follows_the_tag_and_refuses_a_corrupt_model(
             b_hash = uploaded.json()["hash"]
             tagged = httpx.put(f"{models}/b/tags/production", headers=headers, trust_env=False)
             assert tagged.status_code == 204
-            _eventually(lambda: _greeting(bot.base_url) == B_GREETING, "the bot on model B")
+            eventually(
+                lambda: _greeting(bot.base_url) == B_GREETING, "the bot on model B", FOLLOW_S
+            )
             # Between changes the bot's polls were answered "not modified".
-            _eventually(
+            eventually(
                 lambda: " 304" in api.output() and "/models/tags/production" in api.output(),
                 "a 304 answer to the bot's If-None-Match",
+                FOLLOW_S,
             )
 
             # Model C is model A under another name; its stored file is then damaged, as a
@@ -106,7 +101,9 @@ def test_a_bot_follows_the_tag_and_refuses_a_corrupt_model(
             stored.write_bytes(stored.read_bytes()[:2000])
             tagged = httpx.put(f"{models}/c/tags/production", headers=headers, trust_env=False)
             assert tagged.status_code == 204
-            _eventually(lambda: "cannot be loaded" in bot.output(), "the bot refusing model C")
+            eventually(
+                lambda: "cannot be loaded" in bot.output(), "the bot refusing model C", FOLLOW_S
+            )
             assert _greeting(bot.base_url) == B_GREETING
             status = httpx.get(
                 f"{bot.base_url}/status", params={"token": bot.token}, trust_env=False

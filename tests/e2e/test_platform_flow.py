@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.support.parley_server import parley_process
+from tests.support.polling import eventually
 
 import parley
 from parley.storage.sql.database import Database
@@ -29,6 +30,9 @@ CAFE_GREETINGS = {
     "Hi there! What would you like to drink today?",
 }
 JOB_TIMEOUT_S = 300.0
+FOLLOW_S = 10.0
+"""A tag change reaches serving within a second; ten leave room for a slow machine without
+hiding a follower that never follows."""
 
 
 _senders = itertools.count()
@@ -48,17 +52,6 @@ def _greeting(client: httpx.Client, environment: str | None = None) -> str:
     assert answer.status_code == 200, answer.text
     text: str = answer.json()[0]["text"]
     return text
-
-
-def _eventually(check: Any, what: str, seconds: float = 10.0) -> None:
-    """Polls until ``check()`` holds: the tag change reaches serving within a second, so
-    ten leave room for a slow machine without hiding a follower that never follows."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"{what} did not happen within {seconds:.0f} s")
 
 
 def _wait_for_job(client: httpx.Client, job_id: int) -> dict[str, Any]:
@@ -114,8 +107,10 @@ def test_import_train_tag_promote_upload_untag(
             client.put(f"/api/projects/default/models/{trained}/tags/development").status_code
             == 204
         )
-        _eventually(
-            lambda: _say(client, "hello", "development").status_code == 200, "development serving"
+        eventually(
+            lambda: _say(client, "hello", "development").status_code == 200,
+            "development serving",
+            FOLLOW_S,
         )
         assert _greeting(client, "development") == MOOD_GREETING
         assert _greeting(client) in CAFE_GREETINGS
@@ -123,7 +118,9 @@ def test_import_train_tag_promote_upload_untag(
         assert (
             client.put(f"/api/projects/default/models/{trained}/tags/production").status_code == 204
         )
-        _eventually(lambda: _greeting(client) == MOOD_GREETING, "production on the new model")
+        eventually(
+            lambda: _greeting(client) == MOOD_GREETING, "production on the new model", FOLLOW_S
+        )
         assert _greeting(client, "development") == MOOD_GREETING
 
         with model_b_file.open("rb") as file:
@@ -138,8 +135,10 @@ def test_import_train_tag_promote_upload_untag(
             client.put(f"/api/projects/default/models/{external}/tags/development").status_code
             == 204
         )
-        _eventually(
-            lambda: _greeting(client, "development") in CAFE_GREETINGS, "development on the upload"
+        eventually(
+            lambda: _greeting(client, "development") in CAFE_GREETINGS,
+            "development on the upload",
+            FOLLOW_S,
         )
         assert _greeting(client) == MOOD_GREETING
 
@@ -147,9 +146,10 @@ def test_import_train_tag_promote_upload_untag(
             client.delete(f"/api/projects/default/models/{external}/tags/development").status_code
             == 204
         )
-        _eventually(
+        eventually(
             lambda: _say(client, "hello", "development").status_code == 409,
             "development without a model",
+            FOLLOW_S,
         )
         assert "development" in _say(client, "hello", "development").json()["message"]
         assert _greeting(client) == MOOD_GREETING

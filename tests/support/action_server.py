@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.support.services import unavailable
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ACTIONS_DIR = REPO_ROOT / "tests" / "action_server"
@@ -176,10 +176,7 @@ def require_rasa_sdk_venv() -> Path:
     try:
         return ensure_rasa_sdk_venv()
     except RasaSdkUnavailableError as exc:
-        reason = f"the rasa-sdk action server is unavailable: {exc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable(f"the rasa-sdk action server is unavailable: {exc}")
 
 
 def _tail(text: str, lines: int = 30) -> str:

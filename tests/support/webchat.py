@@ -19,16 +19,16 @@ import fcntl
 import functools
 import http.server
 import json
-import os
 import shutil
 import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
+from tests.support.services import unavailable
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = REPO_ROOT / ".cache" / "webchat"
@@ -44,13 +44,6 @@ _NPM_TIMEOUT_S = 600.0
 _NPM_OPTIONS = ("--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error")
 _BUNDLE = Path("node_modules") / "rasa-webchat" / "lib" / "index.js"
 _failures: list[str] = []  # a failed install, not retried in this process
-
-
-def unavailable(reason: str) -> NoReturn:
-    """Skip the test for ``reason``, or fail it under ``CI=true``."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 def chromium() -> Path:

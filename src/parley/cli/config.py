@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich import box
 from rich.table import Table
 from rich.text import Text
 from ruamel.yaml import YAML
@@ -109,7 +108,7 @@ def value_text(value: Any) -> Text:
 
 
 def as_table(settings: Sequence[EffectiveSetting]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = console.listing()
     table.add_column("Setting", style="bold", no_wrap=True)
     table.add_column("Value", overflow="fold")
     table.add_column("Origin", overflow="fold")

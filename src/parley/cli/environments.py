@@ -3,12 +3,9 @@ carrying the environment's name as a tag)."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from parley.cli import console
@@ -37,9 +34,9 @@ def environments(
         params = {"project": project} if project else {}
         found: list[dict[str, Any]] = api.json("GET", "api/environments", params=params)
     if output_json:
-        typer.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        console.print_json(found)
         return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = console.listing()
     table.add_column("Environment", style="bold cyan", no_wrap=True)
     table.add_column("Model", overflow="fold")
     table.add_column("Hash", style="dim", no_wrap=True)

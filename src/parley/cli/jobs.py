@@ -8,7 +8,6 @@ import time
 from typing import Annotated, Any
 
 import typer
-from rich import box
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -96,12 +95,12 @@ def list_jobs(
             "GET", "api/jobs", params={k: v for k, v in params.items() if v}
         )
     if output_json:
-        typer.echo(json.dumps(jobs, indent=2, ensure_ascii=False))
+        console.print_json(jobs)
         return
     if not jobs:
         console.stdout().print("No jobs; start one with `parley train --remote URL`.")
         return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = console.listing()
     table.add_column("ID", justify="right", style="bold", no_wrap=True)
     table.add_column("Project", no_wrap=True)
     table.add_column("Status", no_wrap=True)
@@ -135,7 +134,7 @@ def show(
     with connect(ctx, url, token) as api:
         job: dict[str, Any] = api.json("GET", f"api/jobs/{segment(job_id)}")
     if output_json:
-        typer.echo(json.dumps(job, indent=2, ensure_ascii=False))
+        console.print_json(job)
         return
     out = console.stdout()
     fields = Table.grid(padding=(0, 2))

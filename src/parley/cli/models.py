@@ -5,13 +5,11 @@ environment serve the model."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from parley.cli import console, report
@@ -38,6 +36,14 @@ models_app = typer.Typer(
 ModelArgument = Annotated[
     str, typer.Argument(metavar="MODEL", help="The model's name.", show_default=False)
 ]
+TagArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="TAG",
+        help="The tag; the model tagged with an environment's name is the one it serves.",
+        show_default=False,
+    ),
+]
 
 
 def _models(project: str) -> str:
@@ -57,7 +63,7 @@ def list_models(
     with connect(ctx, url, token) as api:
         records: list[dict[str, Any]] = api.json("GET", _models(project))
     if output_json:
-        typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        console.print_json(records)
         return
     if not records:
         console.stdout().print(
@@ -65,7 +71,7 @@ def list_models(
             "upload one with `parley models upload FILE`."
         )
         return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = console.listing()
     table.add_column("Name", style="bold", overflow="fold")
     table.add_column("Tags", style="cyan", no_wrap=True)
     table.add_column("Created", no_wrap=True)
@@ -166,51 +172,34 @@ def download(
     )
 
 
-@models_app.command("tag")
-def tag(
-    ctx: typer.Context,
-    *,
-    model: ModelArgument,
-    tag: Annotated[
-        str,
-        typer.Argument(
-            metavar="TAG",
-            help="The tag; an environment's name makes that environment serve the model.",
-            show_default=False,
-        ),
-    ],
-    project: ProjectOption = "default",
-    url: UrlOption = None,
-    token: TokenOption = None,
-) -> None:
-    """Put TAG on MODEL, taking it off the model that had it."""
-    with connect(ctx, url, token) as api:
-        api.request(
-            "PUT", f"{_models(project)}/{segment(model)}/tags/{segment(tag)}", expect=(204,)
+def _tag_command(method: str, done: str, joint: str) -> Callable[..., None]:
+    """``tag`` (PUT) and ``untag`` (DELETE): one request on the model's tag, said as
+    ``<done> MODEL<joint>TAG``."""
+
+    def command(
+        ctx: typer.Context,
+        *,
+        model: ModelArgument,
+        tag: TagArgument,
+        project: ProjectOption = "default",
+        url: UrlOption = None,
+        token: TokenOption = None,
+    ) -> None:
+        with connect(ctx, url, token) as api:
+            api.request(
+                method, f"{_models(project)}/{segment(model)}/tags/{segment(tag)}", expect=(204,)
+            )
+        console.stdout().print(
+            Text.assemble((f"{done} ", "bold green"), (model, "bold"), joint, (tag, "bold cyan"))
         )
-    console.stdout().print(
-        Text.assemble(("Tagged ", "bold green"), (model, "bold"), " with ", (tag, "bold cyan"))
-    )
+
+    return command
 
 
-@models_app.command("untag")
-def untag(
-    ctx: typer.Context,
-    *,
-    model: ModelArgument,
-    tag: Annotated[str, typer.Argument(metavar="TAG", help="The tag.", show_default=False)],
-    project: ProjectOption = "default",
-    url: UrlOption = None,
-    token: TokenOption = None,
-) -> None:
-    """Take TAG off MODEL."""
-    with connect(ctx, url, token) as api:
-        api.request(
-            "DELETE", f"{_models(project)}/{segment(model)}/tags/{segment(tag)}", expect=(204,)
-        )
-    console.stdout().print(
-        Text.assemble(("Untagged ", "bold green"), (model, "bold"), ": ", (tag, "bold cyan"))
-    )
+models_app.command("tag", help="Put TAG on MODEL, taking it off the model that had it.")(
+    _tag_command("PUT", "Tagged", " with ")
+)
+models_app.command("untag", help="Take TAG off MODEL.")(_tag_command("DELETE", "Untagged", ": "))
 
 
 @models_app.command("delete")

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from parley.cli import console, report
 from parley.cli.config import settings_loader
+from parley.cli.options import ProjectDirArgument
 from parley.core.ports import ProjectStore
 from parley.core.problem import by_position
 from parley.errors import ConflictError, ParleyError, ProjectExistsError
@@ -53,10 +54,7 @@ ProjectOption = Annotated[
 
 def import_project(
     ctx: typer.Context,
-    directory: Annotated[
-        Path,
-        typer.Argument(metavar="DIR", help="The project folder (holding domain.yml)."),
-    ] = Path("."),
+    directory: ProjectDirArgument = Path("."),
     project: ProjectOption = None,
     replace: Annotated[
         bool,

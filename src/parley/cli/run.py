@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.text import Text
@@ -30,16 +30,8 @@ def run(
             show_default=False,
         ),
     ] = None,
-    host: Annotated[
-        str | None,
-        typer.Option("--host", help="Address to listen on.  \\[default: server.host]"),
-    ] = None,
-    port: Annotated[
-        int | None,
-        typer.Option(
-            "--port", "-p", min=1, max=65535, help="Port to listen on.  \\[default: 5005]"
-        ),
-    ] = None,
+    host: serving.HostOption = None,
+    port: serving.PortOption = None,
     model: Annotated[
         Path | None,
         typer.Option(
@@ -50,9 +42,7 @@ def run(
             show_default=False,
         ),
     ] = None,
-    access_log: Annotated[
-        bool, typer.Option("--access-log", help="Log every HTTP request.")
-    ] = False,
+    access_log: serving.AccessLogOption = False,
 ) -> None:
     """Serve an assistant over REST, socket.io and the Rasa HTTP API (see RUN_HELP)."""
     project = _project(directory)
@@ -65,12 +55,7 @@ def run(
     # from the server's start-up.
     read_manifest(served)
     loader = settings_loader(ctx)
-    overrides: dict[str, Any] = {}
-    if host is not None:
-        overrides["server.host"] = host
-    if port is not None:
-        overrides["server.port"] = str(port)
-    settings = loader.load(overrides)
+    settings = loader.load(serving.address_overrides(host, port))
 
     from parley.bootstrap.platform import platform  # noqa: PLC0415
     from parley.bootstrap.server import Role, deploy_project  # noqa: PLC0415

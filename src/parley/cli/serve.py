@@ -4,7 +4,7 @@ folder): the whole platform, or a bot server for one environment."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.text import Text
@@ -38,27 +38,13 @@ def serve(
             show_default=False,
         ),
     ] = None,
-    host: Annotated[
-        str | None,
-        typer.Option("--host", help="Address to listen on.  \\[default: server.host]"),
-    ] = None,
-    port: Annotated[
-        int | None,
-        typer.Option(
-            "--port", "-p", min=1, max=65535, help="Port to listen on.  \\[default: 5005]"
-        ),
-    ] = None,
-    access_log: Annotated[
-        bool, typer.Option("--access-log", help="Log every HTTP request.")
-    ] = False,
+    host: serving.HostOption = None,
+    port: serving.PortOption = None,
+    access_log: serving.AccessLogOption = False,
 ) -> None:
     """Serve a Parley installation from its database (see SERVE_HELP)."""
     loader = settings_loader(ctx)
-    overrides: dict[str, Any] = {}
-    if host is not None:
-        overrides["server.host"] = host
-    if port is not None:
-        overrides["server.port"] = str(port)
+    overrides = serving.address_overrides(host, port)
     if environment is not None:
         overrides["environments.serve_environment"] = environment
     settings = loader.load(overrides)

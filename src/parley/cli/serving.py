@@ -6,19 +6,43 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated
 
+import typer
 from rich.text import Text
 
 from parley.cli import console
 from parley.settings import Settings
+
+if TYPE_CHECKING:
+    from parley.bootstrap.server import Role
+
+HostOption = Annotated[
+    str | None,
+    typer.Option("--host", help="Address to listen on.  \\[default: server.host]"),
+]
+PortOption = Annotated[
+    int | None,
+    typer.Option("--port", "-p", min=1, max=65535, help="Port to listen on.  \\[default: 5005]"),
+]
+AccessLogOption = Annotated[bool, typer.Option("--access-log", help="Log every HTTP request.")]
+
+
+def address_overrides(host: str | None, port: int | None) -> dict[str, str]:
+    """The settings ``--host`` and ``--port`` override (those given)."""
+    overrides: dict[str, str] = {}
+    if host is not None:
+        overrides["server.host"] = host
+    if port is not None:
+        overrides["server.port"] = str(port)
+    return overrides
 
 
 def serve(
     settings: Settings,
     *,
     environ: Mapping[str, str],
-    role: Any,
+    role: Role,
     project_dir: Path | None = None,
     access_log: bool = False,
     headline: Text,

@@ -27,7 +27,7 @@ from typer.core import TyperGroup
 from parley.cli import console
 from parley.cli.config import settings_loader
 from parley.cli.model_files import newest_model
-from parley.cli.options import MAX_SEED
+from parley.cli.options import MAX_SEED, ProjectDirArgument
 from parley.cli.report import display_path, problem_line
 from parley.core.problem import Problem
 from parley.core.training_data import NLUData
@@ -64,7 +64,6 @@ test_app = typer.Typer(
 )
 
 
-_DIRECTORY = typer.Argument(metavar="DIR", help="The project folder (holding domain.yml).")
 _MODEL = typer.Option(
     "--model",
     metavar="PATH",
@@ -94,7 +93,7 @@ _ACTIONS = typer.Option(
 def nlu(
     ctx: typer.Context,
     *,
-    directory: Annotated[Path, _DIRECTORY] = Path("."),
+    directory: ProjectDirArgument = Path("."),
     model: Annotated[Path | None, _MODEL] = None,
     cross_validation: Annotated[
         int | None,
@@ -206,7 +205,7 @@ def _print_report(report: NLUReport, what: str, out_dir: Path, problems: list[Pr
 def stories(
     ctx: typer.Context,
     *,
-    directory: Annotated[Path, _DIRECTORY] = Path("."),
+    directory: ProjectDirArgument = Path("."),
     model: Annotated[Path | None, _MODEL] = None,
     out: Annotated[Path | None, _OUT] = None,
     actions: Annotated[bool, _ACTIONS] = True,
@@ -240,7 +239,7 @@ def stories(
 def everything(
     ctx: typer.Context,
     *,
-    directory: Annotated[Path, _DIRECTORY] = Path("."),
+    directory: ProjectDirArgument = Path("."),
     model: Annotated[Path | None, _MODEL] = None,
     out: Annotated[Path | None, _OUT] = None,
     actions: Annotated[bool, _ACTIONS] = True,

@@ -14,7 +14,7 @@ from parley.cli import console, report
 from parley.cli.api import TokenOption, connect, segment
 from parley.cli.config import settings_loader
 from parley.cli.jobs import follow, log_tail
-from parley.cli.options import MAX_SEED
+from parley.cli.options import MAX_SEED, ProjectDirArgument
 from parley.core.problem import by_position
 from parley.models.artifact import model_file_name
 from parley.models.manifest import ModelKind
@@ -28,10 +28,7 @@ from parley.version import __version__
 def train(
     ctx: typer.Context,
     *,
-    directory: Annotated[
-        Path,
-        typer.Argument(metavar="DIR", help="The project folder (holding domain.yml)."),
-    ] = Path("."),
+    directory: ProjectDirArgument = Path("."),
     nlu_only: Annotated[
         bool,
         typer.Option(

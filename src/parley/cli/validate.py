@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from parley.cli import console, report
+from parley.cli.options import ProjectDirArgument
 from parley.errors import ParleyError
 from parley.project import read_project
 
@@ -20,10 +21,7 @@ class OutputFormat(StrEnum):
 
 
 def validate(
-    directory: Annotated[
-        Path,
-        typer.Argument(metavar="DIR", help="The project folder (holding domain.yml)."),
-    ] = Path("."),
+    directory: ProjectDirArgument = Path("."),
     fail_on_warnings: Annotated[
         bool,
         typer.Option("--fail-on-warnings", help="Exit with 1 when there are warnings too."),

@@ -15,13 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from parley.clients import failures
 from parley.errors import ActionRejectedError, ActionServerError
 
-_EXCERPT = 200
 _REPLY_LISTS = ("events", "responses")
 
 
@@ -48,7 +47,7 @@ class HttpActionClient:
         query = dict(params or {})
         if token:
             query[token_name] = token
-        self._at = f"the action server at {_without_secrets(url)}"
+        self._at = f"the action server at {failures.without_secrets(url)}"
         options: dict[str, Any] = {
             "timeout": timeout,
             "params": query,
@@ -102,9 +101,9 @@ class HttpActionClient:
             ) from error
         except httpx.HTTPError as error:
             raise ActionServerError(
-                f"{at} cannot be reached to run custom action {action!r} ({_cause(error)}); "
-                "start the action server (`rasa run actions`), or fix its URL "
-                "(PARLEY_ACTION_ENDPOINT, or endpoints.yml `action_endpoint: url:`)"
+                f"{at} cannot be reached to run custom action {action!r} "
+                f"({failures.cause(error)}); start the action server (`rasa run actions`), or "
+                "fix its URL (PARLEY_ACTION_ENDPOINT, or endpoints.yml `action_endpoint: url:`)"
             ) from error
 
     def _answer(self, response: httpx.Response, action: str, at: str) -> dict[str, Any]:
@@ -116,7 +115,7 @@ class HttpActionClient:
         if status != httpx.codes.OK:
             raise ActionServerError(
                 f"{at} answered HTTP {status} to custom action {action!r}: "
-                f"{_excerpt(response)}; its log tells why"
+                f"{failures.excerpt(response)}; its log tells why"
             )
         return _reply(response, action, at)
 
@@ -130,14 +129,14 @@ def _reply(response: httpx.Response, action: str, at: str) -> dict[str, Any]:
     if body is None:
         raise ActionServerError(
             f"{at} answered custom action {action!r} with something that is not JSON: "
-            f"{_excerpt(response)}; is the URL the action server's webhook?"
+            f"{failures.excerpt(response)}; is the URL the action server's webhook?"
         )
     if not isinstance(body, dict) or any(
         key in body and not isinstance(body[key], list) for key in _REPLY_LISTS
     ):
         raise ActionServerError(
             f"{at} answered custom action {action!r} with JSON that is not a Rasa SDK reply "
-            f"(an object whose `events` and `responses` are lists): {_excerpt(response)}"
+            f"(an object whose `events` and `responses` are lists): {failures.excerpt(response)}"
         )
     return body
 
@@ -153,7 +152,7 @@ def _rejection(
         )
     return ActionServerError(
         f"{at} answered HTTP 400 to custom action {action!r} without the Rasa SDK's "
-        f"`{{action_name, error}}`: {_excerpt(response)}"
+        f"`{{action_name, error}}`: {failures.excerpt(response)}"
     )
 
 
@@ -165,7 +164,7 @@ def _not_found(response: httpx.Response, action: str, at: str) -> ActionServerEr
             f"Action whose name() returns {action!r}), or remove it from the domain's actions"
         )
     return ActionServerError(
-        f"{at} answered HTTP 404 to custom action {action!r}: {_excerpt(response)}; check "
+        f"{at} answered HTTP 404 to custom action {action!r}: {failures.excerpt(response)}; check "
         "the URL: the Rasa SDK's webhook is at /webhook (e.g. http://localhost:5055/webhook)"
     )
 
@@ -176,24 +175,3 @@ def _json(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:  # JSONDecodeError and undecodable bytes
         return None
-
-
-def _cause(error: httpx.HTTPError) -> str:
-    return str(error) or type(error).__name__
-
-
-def _excerpt(response: httpx.Response) -> str:
-    text = response.text
-    more = "…" if len(text) > _EXCERPT else ""
-    return repr(text[:_EXCERPT]) + more if text else "(an empty body)"
-
-
-def _without_secrets(url: str) -> str:
-    """``url`` as messages show it: no password, no query (it may carry a token)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.netloc.rpartition("@")[2]
-        user = f"{parts.username}@" if parts.username else ""
-    except ValueError:
-        return url
-    return urlunsplit(parts._replace(netloc=user + host, query="", fragment=""))

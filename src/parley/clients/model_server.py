@@ -17,16 +17,16 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import httpx
 
+from parley.clients import failures
 from parley.errors import ModelServerError
 from parley.models.artifact import ARTIFACT_SUFFIX
 
 _FINGERPRINT = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$")
 """What a fingerprint may be: it becomes a file name, so no separators and no leading dot."""
-_EXCERPT = 200
 _FIX_URL = "fix model_server.url (PARLEY_MODEL_SERVER_URL)"
 
 
@@ -89,7 +89,7 @@ class ModelServerClient:
         """The model carrying ``tag``: :data:`UNCHANGED` when it is the one whose fingerprint
         is ``etag``; None when no model carries the tag."""
         url = self.url(tag)
-        shown = _without_secrets(url)
+        shown = failures.without_secrets(url)
         headers = {"If-None-Match": f'"{etag}"'} if etag else {}
         answered = False
         try:
@@ -163,7 +163,7 @@ def _fingerprint(response: httpx.Response, shown: str) -> str:
 def _failure(
     error: httpx.HTTPError, shown: str, timeout: float, *, answered: bool
 ) -> ModelServerError:
-    cause = _cause(error)
+    cause = failures.cause(error)
     if answered:
         return ModelServerError(
             f"the model server at {shown} broke off sending the model ({cause}); nothing was "
@@ -186,23 +186,5 @@ def _refusal(response: httpx.Response, shown: str) -> ModelServerError:
     else:
         fix = f"its log tells why; if it is not a Parley server, {_FIX_URL}"
     return ModelServerError(
-        f"the model server at {shown} answered HTTP {status}: {_excerpt(response)}; {fix}"
+        f"the model server at {shown} answered HTTP {status}: {failures.excerpt(response)}; {fix}"
     )
-
-
-def _cause(error: httpx.HTTPError) -> str:
-    return str(error) or type(error).__name__
-
-
-def _excerpt(response: httpx.Response) -> str:
-    text = response.text
-    more = "…" if len(text) > _EXCERPT else ""
-    return repr(text[:_EXCERPT]) + more if text else "(an empty body)"
-
-
-def _without_secrets(url: str) -> str:
-    """``url`` as messages show it: without a password."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit(parts._replace(netloc=user + host))

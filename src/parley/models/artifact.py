@@ -115,7 +115,7 @@ def write_artifact(folder: Path, target: Path, manifest: Manifest) -> Path:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    _sync_folder(target.parent)
+    sync_folder(target.parent)
     return target
 
 
@@ -156,8 +156,9 @@ def _add(tar: tarfile.TarFile, name: str, size: int, source: BinaryIO) -> None:
     tar.addfile(info, source)
 
 
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); not every system can open a folder."""
+def sync_folder(folder: Path) -> None:
+    """Make a rename into ``folder`` itself durable (POSIX); not every system can open a
+    folder, and there it is a no-op."""
     try:
         descriptor = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -14,19 +14,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from parley.core.model_record import NAME_PATTERN
-from parley.errors import ConfigurationError, ConflictError, NotFoundError
-from parley.models.artifact import ARTIFACT_SUFFIX
-
-
-def checked(kind: str, name: str) -> str:
-    """``name`` when it is safe as a file name (see ``NAME_PATTERN``)."""
-    if not NAME_PATTERN.match(name):
-        raise ConfigurationError(
-            f"{kind} name {name!r} is not valid; use up to 128 letters, digits, '-', '_' and "
-            "'.', starting with a letter or digit"
-        )
-    return name
+from parley.errors import ConflictError, NotFoundError
+from parley.models.artifact import ARTIFACT_SUFFIX, sync_folder
+from parley.models.registry import checked_name
 
 
 def publish(data: bytes | Path, target: Path, *, replace: bool) -> bool:
@@ -60,22 +50,8 @@ def publish(data: bytes | Path, target: Path, *, replace: bool) -> bool:
                 os.replace(temporary, target)
     finally:
         Path(temporary).unlink(missing_ok=True)
-    _sync_folder(target.parent)
+    sync_folder(target.parent)
     return True
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the new name itself durable (POSIX; a no-op where folders cannot be opened)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 class FileModelStore:
@@ -99,7 +75,7 @@ class FileModelStore:
         self._file(project, name).unlink(missing_ok=True)
 
     def names(self, project: str) -> list[str]:
-        folder = self.root / checked("project", project)
+        folder = self.root / checked_name("project", project)
         if not folder.is_dir():
             return []
         return sorted(
@@ -109,4 +85,8 @@ class FileModelStore:
         )
 
     def _file(self, project: str, name: str) -> Path:
-        return self.root / checked("project", project) / (checked("model", name) + ARTIFACT_SUFFIX)
+        return (
+            self.root
+            / checked_name("project", project)
+            / (checked_name("model", name) + ARTIFACT_SUFFIX)
+        )

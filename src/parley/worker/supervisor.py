@@ -82,7 +82,7 @@ def supervise(
         # This worker is going down (a second SIGTERM, RQ's own time limit…): the job must
         # not look alive, nor its process outlive it.
         try:
-            jobs.fail(job_id, f"its worker {worker} stopped while it ran; train again")
+            jobs.fail(job_id, _stopped_with(worker))
             _end(process, grace_s)
             if registry is not None:
                 discard_unregistered(registry, jobs.get(job_id))
@@ -120,7 +120,7 @@ def _watch(
         if process.exitcode is not None:
             return
         if stop is not None and stop.is_set():
-            jobs.fail(job_id, f"its worker {worker} stopped while it ran; train again")
+            jobs.fail(job_id, _stopped_with(worker))
             return
         if deadline is not None and time.monotonic() >= deadline:
             jobs.fail(job_id, f"it ran longer than {timeout_s:g} s (jobs.timeout), and was stopped")
@@ -137,6 +137,10 @@ def _watch(
             return
         if job.cancel_requested and jobs.cancelled(job_id, CANCELLED):
             return
+
+
+def _stopped_with(worker: str) -> str:
+    return f"its worker {worker} stopped while it ran; train again"
 
 
 def _end(process: BaseProcess, grace_s: float) -> None:

@@ -10,12 +10,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 from rq import Queue, Worker
+from tests.support.polling import eventually
 
 from parley.bootstrap import load_model
 from parley.bootstrap.platform import Platform, platform
@@ -72,14 +73,6 @@ class Workers:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-def wait_for(what: str, condition: Callable[[], object], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"waited {seconds} s for {what}")
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def environ(tmp_path: Path, postgres_url: str, redis_url: str, redis_scope: str) -> dict[str, str]:
     return {
@@ -118,7 +111,7 @@ def test_a_worker_killed_mid_job_leaves_every_job_final_and_only_complete_models
     rq_queue = Queue(queue_name(scope), connection=connection)
     doomed = workers.start("worker-a")
     workers.start("worker-b")
-    wait_for("both workers", lambda: len(Worker.all(queue=rq_queue)) == 2, 60)
+    eventually(lambda: len(Worker.all(queue=rq_queue)) == 2, "both workers", 60)
 
     queue = RqJobQueue(redis_url, scope)
     queued: list[Job] = []
@@ -137,7 +130,7 @@ def test_a_worker_killed_mid_job_leaves_every_job_final_and_only_complete_models
             None,
         )
 
-    wait_for("a job running on worker-a", running_on_a, 60)
+    eventually(running_on_a, "a job running on worker-a", 60)
     killed = running_on_a()
     assert killed is not None
     os.kill(doomed.pid, signal.SIGKILL)
@@ -146,7 +139,7 @@ def test_a_worker_killed_mid_job_leaves_every_job_final_and_only_complete_models
     def every_job_final() -> bool:
         return all(stores.jobs.get(job.id).status.final for job in queued)
 
-    wait_for("every job to end", every_job_final, 120)
+    eventually(every_job_final, "every job to end", 120)
 
     ended = {job.id: stores.jobs.get(job.id) for job in queued}
     lost = ended[killed.id]
@@ -175,7 +168,7 @@ def test_a_worker_killed_mid_job_leaves_every_job_final_and_only_complete_models
 
 def wait_for_worker(redis_url: str, scope: str, count: int = 1) -> None:
     rq_queue = Queue(queue_name(scope), connection=redis.Redis.from_url(redis_url))
-    wait_for(f"{count} worker(s)", lambda: len(Worker.all(queue=rq_queue)) == count, 60)
+    eventually(lambda: len(Worker.all(queue=rq_queue)) == count, f"{count} worker(s)", 60)
 
 
 def train(stores: Platform, queue: RqJobQueue, *, nlu_only: bool = True) -> Job:
@@ -191,7 +184,7 @@ def test_a_stopped_worker_finishes_its_job_first(
     worker = workers.start("worker-warm")
     wait_for_worker(redis_url, scope)
     job = train(stores, RqJobQueue(redis_url, scope))
-    wait_for("the job to run", lambda: stores.jobs.get(job.id).status is JobStatus.RUNNING, 60)
+    eventually(lambda: stores.jobs.get(job.id).status is JobStatus.RUNNING, "the job to run", 60)
 
     worker.send_signal(signal.SIGTERM)
 
@@ -209,7 +202,7 @@ def test_a_worker_stopped_twice_fails_its_job_at_once(
     wait_for_worker(redis_url, scope)
     # A whole training (seconds): the job still runs when the second signal comes.
     job = train(stores, RqJobQueue(redis_url, scope), nlu_only=False)
-    wait_for("the job to run", lambda: stores.jobs.get(job.id).status is JobStatus.RUNNING, 60)
+    eventually(lambda: stores.jobs.get(job.id).status is JobStatus.RUNNING, "the job to run", 60)
 
     worker.send_signal(signal.SIGTERM)
     time.sleep(1.1)  # RQ takes a second signal within a second for the same one

@@ -4,13 +4,13 @@ permission every write declares."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from tests.support.polling import eventually
 from tests.unit.server.helpers import (
     AUTH,
     B_GREETING,
@@ -52,15 +52,6 @@ def _upload(api: TestClient, model: Path, name: str | None = None) -> dict[str, 
 def _say(api: TestClient, text: str, environment: str | None = None) -> Any:
     params = {"environment": environment} if environment else {}
     return api.post("/webhooks/rest/webhook", params=params, json={"sender": "me", "message": text})
-
-
-def _wait_for(check: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError("the condition never held")
 
 
 # -- projects ---------------------------------------------------------------------------
@@ -186,7 +177,9 @@ def test_environments_serve_their_tagged_models(api: TestClient, model_b: Path) 
 
     _upload(api, model_b, name="variant")
     assert api.put(f"{MODELS}/variant/tags/development", params=AUTH).status_code == 204
-    _wait_for(lambda: _say(api, "hello", "development").status_code == 200)
+    eventually(
+        lambda: _say(api, "hello", "development").status_code == 200, "development serving", 5
+    )
     assert _say(api, "hello", "development").json()[0]["text"] == B_GREETING
     assert _say(api, "hello").json()[0]["text"] in GREETINGS
 
@@ -195,13 +188,19 @@ def test_environments_serve_their_tagged_models(api: TestClient, model_b: Path) 
     assert listed["development"]["serving"] == listed["development"]["model"]["hash"]
 
     assert api.delete(f"{MODELS}/variant/tags/development", params=AUTH).status_code == 204
-    _wait_for(lambda: _say(api, "hello", "development").status_code == 409)
+    eventually(
+        lambda: _say(api, "hello", "development").status_code == 409,
+        "development without a model",
+        5,
+    )
 
 
 def test_conversations_are_kept_per_environment(api: TestClient, model_a: Path) -> None:
     name = api.get(MODELS, params=AUTH).json()[0]["model"]
     assert api.put(f"{MODELS}/{name}/tags/development", params=AUTH).status_code == 204
-    _wait_for(lambda: _say(api, "hello", "development").status_code == 200)
+    eventually(
+        lambda: _say(api, "hello", "development").status_code == 200, "development serving", 5
+    )
     assert _say(api, "hi there").status_code == 200
     production = api.get("/conversations/me/tracker", params=AUTH).json()
     development = api.get(

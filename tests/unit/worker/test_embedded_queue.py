@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from tests.support.fake_training import Starter, sleep_then_exit
+from tests.support.polling import eventually
 
 from parley.core.job import Job, JobStatus
 from parley.models.registry import ModelRegistry
@@ -49,13 +50,6 @@ def queues() -> Iterator[list[EmbeddedQueue]]:
         queue.close()
 
 
-def wait_until(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
 def new_job(jobs: MemoryJobStore) -> Job:
     return jobs.create("default", "train", {}, created_by="ann")
 
@@ -71,7 +65,11 @@ def test_submitted_jobs_run_one_at_a_time_in_order(
 
     for job in (first, second, third):
         queue.submit(job)
-    wait_until(lambda: all(jobs.get(j.id).status.final for j in (first, second, third)))
+    eventually(
+        lambda: all(jobs.get(j.id).status.final for j in (first, second, third)),
+        "the three jobs to end",
+        30,
+    )
 
     assert start.job_ids == [first.id, second.id, third.id]
     ended = [jobs.get(j.id) for j in (first, second, third)]
@@ -103,7 +101,7 @@ def test_a_start_runs_the_jobs_left_queued(
     queues.append(queue)
 
     queue.start()
-    wait_until(lambda: all(jobs.get(j.id).status.final for j in left))
+    eventually(lambda: all(jobs.get(j.id).status.final for j in left), "the jobs left to end", 30)
 
     assert start.job_ids == [j.id for j in left]
 
@@ -134,7 +132,7 @@ def test_closing_fails_the_running_job_and_keeps_the_queued_ones(
     running, waiting = new_job(jobs), new_job(jobs)
     queue.submit(running)
     queue.submit(waiting)
-    wait_until(lambda: jobs.get(running.id).status is JobStatus.RUNNING)
+    eventually(lambda: jobs.get(running.id).status is JobStatus.RUNNING, "the first job to run", 30)
 
     queue.close()
 
@@ -146,4 +144,4 @@ def test_closing_fails_the_running_job_and_keeps_the_queued_ones(
     restarted = make_queue(jobs, Starter(sleep_then_exit, 0, 0))
     queues.append(restarted)
     restarted.start()
-    wait_until(lambda: jobs.get(waiting.id).status.final)
+    eventually(lambda: jobs.get(waiting.id).status.final, "the waiting job to end", 30)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import time
 from pathlib import Path
 
 from tests.support.fake_training import grandchild_with_lifeline
+from tests.support.polling import eventually
 
 
 def _alive(pid: int) -> bool:
@@ -25,15 +25,6 @@ def _alive(pid: int) -> bool:
     return "\nState:\tZ" not in state  # a zombie has ended; only its exit status is left
 
 
-def _wait_for(condition: object, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_a_process_dies_when_its_parent_is_killed(tmp_path: Path) -> None:
     pid_file = tmp_path / "grandchild.pid"
     parent = multiprocessing.get_context("spawn").Process(
@@ -41,14 +32,14 @@ def test_a_process_dies_when_its_parent_is_killed(tmp_path: Path) -> None:
     )
     parent.start()
     try:
-        assert _wait_for(lambda: pid_file.exists() and pid_file.read_text(), 30)
+        eventually(lambda: pid_file.exists() and pid_file.read_text(), "the grandchild's pid", 30)
         grandchild = int(pid_file.read_text())
         assert _alive(grandchild)
 
         os.kill(parent.pid or 0, signal.SIGKILL)
         parent.join()
 
-        assert _wait_for(lambda: not _alive(grandchild), 10)
+        eventually(lambda: not _alive(grandchild), "the grandchild's end", 10)
     finally:
         if parent.is_alive():
             parent.kill()

@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from parley.errors import ConflictError, NotFoundError
 from parley.models.artifact import ARTIFACT_SUFFIX
-from parley.storage.file_model_store import checked, publish
+from parley.models.registry import checked_name
+from parley.storage.file_model_store import publish
 from parley.storage.sql.database import Database
 from parley.storage.sql.project_store import project_id
 from parley.storage.sql.tables import model_artifacts, projects
@@ -34,8 +35,8 @@ class DatabaseModelStore:
         self.cache_dir = Path(cache_dir)
 
     def save(self, project: str, name: str, source: Path) -> None:
-        checked("project", project)
-        checked("model", name)
+        checked_name("project", project)
+        checked_name("model", name)
         data = source.read_bytes()
         with self.database.transaction() as conn:
             owner = project_id(conn, project)
@@ -88,7 +89,7 @@ class DatabaseModelStore:
         """Where the cached copy of artifact row ``artifact`` goes."""
         return (
             self.cache_dir
-            / checked("project", project)
+            / checked_name("project", project)
             / str(artifact)
-            / (checked("model", name) + ARTIFACT_SUFFIX)
+            / (checked_name("model", name) + ARTIFACT_SUFFIX)
         )

@@ -1,6 +1,7 @@
-"""The real Redis for the worker tests: ``PARLEY_TEST_REDIS_URL``, else 127.0.0.1:6379.
-When none answers, the tests that need it are skipped with the reason shown; under
-``CI=true`` they fail instead, so a CI job without its Redis cannot pass by skipping."""
+"""The real Redis for the tests (fixtures ``redis_url``, ``redis_scope``):
+``PARLEY_TEST_REDIS_URL``, else 127.0.0.1:6379. When none answers, the tests that need it
+are skipped with the reason shown; under ``CI=true`` they fail instead, so a CI job without
+its Redis cannot pass by skipping."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from tests.support.services import unavailable
 
 
 @pytest.fixture(scope="session")
@@ -19,13 +21,10 @@ def redis_url() -> str:
         with redis.Redis.from_url(url, socket_connect_timeout=3) as connection:
             connection.ping()
     except redis.RedisError as error:
-        reason = (
-            f"no Redis for the worker tests at {url} ({error}); start one on 127.0.0.1:6379, "
+        unavailable(
+            f"no Redis for the tests at {url} ({error}); start one on 127.0.0.1:6379, "
             "or set PARLEY_TEST_REDIS_URL"
         )
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
     return url
 
 
