@@ -204,14 +204,16 @@ def deploy_project(
     """What ``parley run DIR`` does before serving: the folder's files become the stored
     project's, its model enters the registry (once per fingerprint), and ``environment``
     gets the model when the model is new or the environment has none. Returns the model's
-    record and whether the environment was tagged now."""
+    record and whether the environment serves it (or one of the same fingerprint)."""
     _ensure_project(stores, project)
     files = project_files(folder)
     if stores.projects.files(project) != files:
         stores.projects.replace(project, files)
     registry = stores.registry
     record, new = registry.adopt(project, model, trained_by="parley run")
-    if new or registry.tagged(project, environment) is None:
-        record = registry.tag(project, record.name, environment)
-        return record, True
+    current = registry.tagged(project, environment)
+    if current is not None and current.fingerprint == record.fingerprint:
+        return current, True
+    if new or current is None:
+        return registry.tag(project, record.name, environment), True
     return record, False

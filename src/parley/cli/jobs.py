@@ -105,9 +105,9 @@ def list_jobs(
     table.add_column("Project", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     table.add_column("Progress", justify="right", no_wrap=True)
-    table.add_column("Created", no_wrap=True)
-    table.add_column("Model", overflow="fold")
-    table.add_column("Message", overflow="fold")
+    table.add_column("Created", min_width=10)
+    table.add_column("Model", no_wrap=True)
+    table.add_column("Message", min_width=12, overflow="fold")
     for job in jobs:
         table.add_row(
             str(job.get("id", "")),

@@ -72,10 +72,11 @@ def list_models(
         )
         return
     table = console.listing()
-    table.add_column("Name", style="bold", overflow="fold")
+    table.add_column("Name", style="bold", no_wrap=True)
     table.add_column("Tags", style="cyan", no_wrap=True)
-    table.add_column("Created", no_wrap=True)
-    table.add_column("Trained by", no_wrap=True)
+    # The name is what the other commands take, so it stays whole; the rest may wrap.
+    table.add_column("Created", min_width=10)
+    table.add_column("Trained by", min_width=8, overflow="fold")
     table.add_column("Size", justify="right", no_wrap=True)
     table.add_column("Hash", style="dim", no_wrap=True)
     for record in records:

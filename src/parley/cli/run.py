@@ -62,12 +62,12 @@ def run(
 
     stores = platform(settings)
     try:
-        record, tagged = deploy_project(
+        record, in_production = deploy_project(
             stores, settings.environments.project, project, served, environment="production"
         )
     finally:
         stores.database.close()
-    if not tagged:
+    if not in_production:
         console.stderr().print(
             Text.assemble(
                 "production keeps the model tagged for it; ",
@@ -83,8 +83,8 @@ def run(
         access_log=access_log,
         headline=Text.assemble(
             ("Serving ", "bold green"),
-            (report.display_path(served), "bold"),
-            f" (model {record.name}) in production",
+            (report.display_path(project), "bold"),
+            f" (production: model {record.name})" if in_production else "",
         ),
     )
 
