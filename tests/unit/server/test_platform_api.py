@@ -261,6 +261,8 @@ def reader(two: Served) -> Iterator[TestClient]:
         ("put", f"{MODELS}/some/tags/staging", "models.write"),
         ("post", "/api/projects/default/train", "training.run"),
         ("post", "/api/jobs/1/cancel", "training.run"),
+        ("put", "/model", "environments.production.write"),
+        ("delete", "/model", "environments.production.write"),
     ],
 )
 def test_every_write_declares_its_permission(

@@ -10,9 +10,10 @@ import anyio.to_thread
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from parley.auth.permissions import environment_write
 from parley.core.messages import MAX_TEXT_LENGTH
 from parley.errors import ModelError
-from parley.server.auth import Authorized
+from parley.server.auth import Authorized, requires
 from parley.server.bot import Bot
 from parley.server.dependencies import BotDep
 from parley.server.errors import ApiError, responses
@@ -21,6 +22,12 @@ from parley.server.services import Services
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["model"], dependencies=[Authorized])
+
+
+def _serving_permission(request: Request) -> str:
+    """Replacing or unloading an environment's model changes what it serves."""
+    environments = request.app.state.environments
+    return environment_write(request.query_params.get("environment") or environments.default)
 
 
 class ModelRequest(BaseModel):
@@ -44,6 +51,7 @@ class ParseRequest(BaseModel):
     "/model",
     status_code=204,
     summary="Replace the served model; turns in flight finish on the old one",
+    dependencies=[requires(_serving_permission)],
     responses=responses(400, 401, 404, 409, 422),
 )
 async def replace_model(request: ModelRequest, bot: BotDep, http: Request) -> Response:
@@ -86,6 +94,7 @@ def _register_and_tag(services: Services, http: Request, bot: Bot, path: Path) -
     "/model",
     status_code=204,
     summary="Unload the served model (and take the environment's tag off it)",
+    dependencies=[requires(_serving_permission)],
     responses=responses(401, 404),
 )
 async def unload_model(bot: BotDep, http: Request) -> Response:
