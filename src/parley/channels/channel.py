@@ -15,3 +15,8 @@ class Conversations(Protocol):
         database is away) and :class:`parley.errors.ModelError` when no model is loaded;
         the channel reports either to its client and nothing of the turn is kept."""
         ...
+
+    def check_environment(self, name: str | None) -> None:
+        """Nothing when ``name`` (None: the default) is an environment served here; else
+        :class:`parley.errors.NotFoundError` listing the ones that are."""
+        ...

@@ -42,7 +42,7 @@ from parley.channels.channel import Conversations
 from parley.channels.socketio_messages import bot_uttered_payloads
 from parley.core.messages import MAX_TEXT_LENGTH, UserMessage
 from parley.core.model import Model
-from parley.errors import ConfigurationError, ParleyError
+from parley.errors import ConfigurationError, NotFoundError, ParleyError
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +203,11 @@ class SocketIOChannel:
         # ``?environment=`` on the socket URL names the environment its messages are for.
         query = parse_qs(str(environ.get("QUERY_STRING", "")))
         environment = query.get("environment", [None])[-1] or None
+        try:
+            self.conversations.check_environment(environment)
+        except NotFoundError as error:
+            # Refused at once, with the valid names, rather than failing every message.
+            raise socketio.exceptions.ConnectionRefusedError(str(error)) from None
         await self.server.save_session(
             sid, {"environment": environment, "session_id": None}, namespace=self.options.namespace
         )

@@ -65,7 +65,9 @@ class _CountingActionClient:
 
 
 class Bot:
-    """Implements :class:`parley.channels.channel.Conversations` for the channels."""
+    """One environment's assistant: its model, swapped without downtime, and its turns
+    (:class:`~parley.server.environments.Environments` gives the channels each message's
+    bot)."""
 
     def __init__(
         self,

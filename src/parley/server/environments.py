@@ -42,6 +42,9 @@ class Environments:
         except KeyError:
             raise NotFoundError("environment", str(name), self._bots) from None
 
+    def check_environment(self, name: str | None) -> None:
+        self.bot(name)
+
     async def handle(self, message: UserMessage) -> list[BotMessage]:
         return await self.bot(message.environment).handle(message)
 

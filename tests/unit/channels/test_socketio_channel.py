@@ -20,7 +20,7 @@ import uvicorn
 from parley.channels.socketio import SocketIOChannel, SocketIOOptions
 from parley.channels.socketio_messages import bot_uttered_payloads
 from parley.core.messages import BotMessage, UserMessage
-from parley.errors import ConfigurationError, ServiceError, StorageError
+from parley.errors import ConfigurationError, NotFoundError, ServiceError, StorageError
 
 TIMEOUT_S = 5.0
 
@@ -56,6 +56,9 @@ def _answers(message: UserMessage) -> list[BotMessage]:
     return [BotMessage(recipient_id=to, text=f"echo: {text}")]
 
 
+ENVIRONMENTS = ("production", "development")
+
+
 class FakeConversations:
     """Answers with :func:`_answers`; ``gate`` holds a turn mid-way; ``error`` fails turns."""
 
@@ -65,6 +68,10 @@ class FakeConversations:
         self.started = asyncio.Event()
         self.gate: asyncio.Event | None = None
         self.error: Exception | None = None
+
+    def check_environment(self, name: str | None) -> None:
+        if name not in {None, *ENVIRONMENTS}:
+            raise NotFoundError("environment", str(name), ENVIRONMENTS)
 
     async def handle(self, message: UserMessage) -> list[BotMessage]:
         self.received.append(message)
@@ -303,6 +310,18 @@ async def test_the_environment_comes_from_the_socket_url() -> None:
         await client.next()
         assert conversations.received[0].environment == "development"
         await client.close()
+
+
+async def test_an_unknown_environment_is_refused_at_connect() -> None:
+    async with chat() as (_, conversations, url):
+        client = Client()
+        refusals: list[Any] = []
+        client.sio.on("connect_error", refusals.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(f"{url}?environment=staging")
+        # The client learns why: the valid environments.
+        assert "development, production" in str(refusals)
+        assert conversations.received == []
 
 
 # Options.
