@@ -31,6 +31,7 @@ from parley.server.environments import Environments
 from parley.server.inline import ThreadedTrackerStore
 from parley.server.model_follower import ModelFollower, ModelSource, RegistrySource
 from parley.server.services import Services
+from parley.server.shared_models import SharedModels
 from parley.settings import Settings
 from parley.storage.sql.database import Database
 from parley.storage.sql.tracker_store import SqlTrackerStore
@@ -97,6 +98,7 @@ def server(
     metrics = Metrics()
     actions = action_client(settings, endpoints, environ=environ)
     project = settings.environments.project
+    models = SharedModels(lambda path: load_model(path, settings=settings))
 
     def bot(environment: str) -> Bot:
         store: TrackerStore = SqlTrackerStore(database, environment=environment)
@@ -105,7 +107,7 @@ def server(
             # a thread, so that a slow or unreachable one holds the turn and not the server.
             store = ThreadedTrackerStore(store)
         return Bot(
-            lambda path: load_model(path, settings=settings),
+            models,
             tracker_store=store,
             action_client=actions,
             metrics=metrics,

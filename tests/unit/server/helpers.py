@@ -21,6 +21,7 @@ from parley.server.bot import Bot
 from parley.server.environments import Environments
 from parley.server.model_follower import ModelFollower, RegistrySource
 from parley.server.services import Services
+from parley.server.shared_models import SharedModels
 from parley.storage.memory import (
     MemoryJobStore,
     MemoryModelCatalog,
@@ -77,9 +78,10 @@ def make_served(
     (production) get in-memory conversation stores of their own."""
     store = tracker_store if tracker_store is not None else InMemoryTrackerStore()
     server = actions if actions is not None else FakeActionServer()
+    models = SharedModels(parley.load_model)
     bots = {
         name: Bot(
-            parley.load_model,
+            models,
             tracker_store=store if index == 0 else InMemoryTrackerStore(),
             lock_store=lock_store,
             action_client=server,

@@ -195,6 +195,18 @@ def test_environments_serve_their_tagged_models(api: TestClient, model_b: Path) 
     )
 
 
+def test_environments_on_one_model_share_its_loaded_copy(two: Served, api: TestClient) -> None:
+    name = api.get(MODELS, params=AUTH).json()[0]["model"]
+    assert api.put(f"{MODELS}/{name}/tags/development", params=AUTH).status_code == 204
+    eventually(lambda: _say(api, "hello", "development").status_code == 200, "development", 5.0)
+    production = two.environments.bot("production").served
+    development = two.environments.bot("development").served
+    assert production is not None
+    assert development is not None
+    assert development.model is production.model
+    assert development.agent is not production.agent
+
+
 def test_conversations_are_kept_per_environment(api: TestClient, model_a: Path) -> None:
     name = api.get(MODELS, params=AUTH).json()[0]["model"]
     assert api.put(f"{MODELS}/{name}/tags/development", params=AUTH).status_code == 204
