@@ -58,6 +58,9 @@ class ModelFollower:
         self._refused: dict[str, str] = {}
         """Per environment, the fingerprint of a model that failed to load."""
         self._wake = asyncio.Event()
+        self.lock = asyncio.Lock()
+        """Held by each sync; a change of served model made beside the tags (Rasa's
+        ``PUT /model``: load, then tag) holds it too, so a sync never sees it half done."""
 
     def poke(self) -> None:
         """Look now rather than at the next interval (after a tag changed here)."""
@@ -65,6 +68,10 @@ class ModelFollower:
 
     async def sync(self) -> None:
         """Bring every environment onto its tagged model, once."""
+        async with self.lock:
+            await self._sync()
+
+    async def _sync(self) -> None:
         for name, bot in self._environments.items():
             served = bot.served
             known = self._refused.get(name) or (served.id if served else None)

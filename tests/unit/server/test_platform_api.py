@@ -4,6 +4,7 @@ permission every write declares."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -292,3 +293,23 @@ def test_a_caller_with_an_environments_write_may_tag_it(reader: TestClient) -> N
     name = reader.get(MODELS).json()[0]["model"]
     assert reader.put(f"{MODELS}/{name}/tags/development").status_code == 204
     assert reader.get(MODELS).json()[0]["tags"] == ["development", "production"]
+
+
+def test_put_model_is_never_undone_by_the_follower(
+    two: Served, api: TestClient, model_b: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``PUT /model`` loads, then tags; a sync of the follower in between would find
+    production serving an untagged model and unload it. Registering is slowed down here so
+    that several syncs fall into that window."""
+    assert api.delete("/model", params=AUTH).status_code == 204
+    adopt = two.services.registry.adopt
+
+    def slow_adopt(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(1.0)
+        return adopt(*args, **kwargs)
+
+    monkeypatch.setattr(two.services.registry, "adopt", slow_adopt)
+    response = api.put("/model", params=AUTH, json={"model_file": str(model_b)})
+    assert response.status_code == 204, response.text
+    assert api.get("/ready").status_code == 200
+    assert _say(api, "hello").json()[0]["text"] == B_GREETING

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -73,12 +74,19 @@ async def replace_model(request: ModelRequest, bot: BotDep, http: Request) -> Re
             "this server follows the models tagged on its model server; tag the model there "
             "(`parley models tag`) instead",
         )
-    try:
-        await bot.load(path)
-    except ModelError as error:
-        raise ApiError(400, f"the model at {path} cannot be loaded: {error}") from None
-    await anyio.to_thread.run_sync(_register_and_tag, services, http, bot, path)
+    async with _beside_the_follower(services):
+        try:
+            await bot.load(path)
+        except ModelError as error:
+            raise ApiError(400, f"the model at {path} cannot be loaded: {error}") from None
+        await anyio.to_thread.run_sync(_register_and_tag, services, http, bot, path)
     return Response(status_code=204)
+
+
+def _beside_the_follower(services: Services) -> AbstractAsyncContextManager[object]:
+    """Between loading a model and tagging it, the follower would see an environment
+    serving an untagged model and unload it: it waits until both are done."""
+    return services.follower.lock if services.follower is not None else nullcontext()
 
 
 def _register_and_tag(services: Services, http: Request, bot: Bot, path: Path) -> None:
@@ -107,7 +115,10 @@ async def unload_model(bot: BotDep, http: Request) -> Response:
             if record is not None:
                 services.registry.untag(project, record.name, bot.environment or "")
 
-        await anyio.to_thread.run_sync(untag)
+        async with _beside_the_follower(services):
+            await anyio.to_thread.run_sync(untag)
+            bot.unload()
+        return Response(status_code=204)
     bot.unload()
     return Response(status_code=204)
 
